@@ -1,0 +1,79 @@
+"""Application configuration read from the environment, with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def instance_path() -> Path:
+    """Return the instance folder: KB_INSTANCE_PATH, or ./instance next to this file."""
+    return Path(os.environ.get("KB_INSTANCE_PATH", BASE_DIR / "instance")).resolve()
+
+
+def load_or_create_secret_key(folder: Path) -> str:
+    """Return SECRET_KEY from the environment, else from the instance folder, creating it once."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    folder.mkdir(parents=True, exist_ok=True)
+    key_file = folder / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings for development and production; every value can come from the environment."""
+
+    INSTANCE_PATH = instance_path()
+    ENVIRONMENT = os.environ.get("KB_ENV", "development")
+    SECRET_KEY = os.environ.get("SECRET_KEY")  # else generated in the instance folder
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_PATH / 'kunskapsbanken.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    WHOOSH_INDEX_PATH = str(INSTANCE_PATH / "whoosh-index")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _flag("KB_SECURE_COOKIES", ENVIRONMENT == "production")
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+
+    LOGIN_MAX_FAILURES = int(os.environ.get("KB_LOGIN_MAX_FAILURES", "5"))
+    LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KB_LOGIN_LOCKOUT_MINUTES", "15"))
+    AGGREGATE_MIN_CELL = int(os.environ.get("KB_AGGREGATE_MIN_CELL", "3"))
+    PAGE_SIZE = 50
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway instance folder and database per test."""
+
+    TESTING = True
+    ENVIRONMENT = "test"
+    SECRET_KEY = "test-secret-key-not-for-production"
+    SQLALCHEMY_DATABASE_URI = "sqlite://"
+    WTF_CSRF_ENABLED = True
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False

@@ -1,0 +1,68 @@
+"""Kunskapsbanken: an organisational memory for procuring residential care."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from config import BASE_DIR, Config, load_or_create_secret_key
+from kb.extensions import babel, csrf, db, login_manager, migrate
+
+
+def select_locale() -> str:
+    chosen = request.args.get("lang") if request else None
+    return chosen if chosen in {"sv", "en"} else "sv"
+
+
+def create_app(config_class: type[Config] = Config, overrides: dict[str, Any] | None = None) -> Flask:
+    overrides = overrides or {}
+    instance = Path(overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH))
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(instance))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    app.config["INSTANCE_PATH"] = instance
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(instance)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    import kb.models  # noqa: F401  (complete the metadata before anything uses it)
+    from kb.audit import recorder
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(BASE_DIR / "kb" / "translations"),
+    )
+    recorder.install()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from kb.admin.routes import bp as admin_bp
+    from kb.audit.routes import bp as audit_bp
+    from kb.auth import access
+    from kb.auth.routes import bp as auth_bp
+    from kb.cli import kb_cli
+    from kb.main.errors import register_error_handlers
+    from kb.main import navigation
+    from kb.main.routes import bp as main_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(main_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(audit_bp)
+    app.cli.add_command(kb_cli)
+    access.init_app(app)
+    navigation.init_app(app)
+    register_error_handlers(app)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from kb.database import Audited, Base, LabelledEnum, TimestampMixin, enum_column
+from kb.organisations.models import Organisation
+
+
+class Role(LabelledEnum):
+    CASEWORKER = "caseworker", _l("Socialsekreterare / handläggare")
+    COORDINATOR = "coordinator", _l("Placeringssamordnare / avtalsansvarig")
+    CURATOR = "curator", _l("Kunskapsansvarig")
+    PROCURER = "procurer", _l("Upphandlare")
+    ADMIN = "admin", _l("Administratör")
+
+
+class User(Audited, UserMixin, TimestampMixin, Base):
+    __tablename__ = "users"
+    __audit_exclude__ = (
+        "created_at",
+        "updated_at",
+        "failed_login_count",
+        "locked_until",
+        "last_login_at",
+    )
+    __audit_redact__ = ("password_hash",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="users")
+    role_links: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def roles(self) -> set[Role]:
+        return {link.role for link in self.role_links}
+
+    def set_roles(self, roles: set[Role]) -> None:
+        self.role_links = [link for link in self.role_links if link.role in roles]
+        for role in sorted(roles - self.roles, key=lambda r: r.value):
+            self.role_links.append(UserRole(role=role))
+
+    def has_role(self, *roles: Role) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email!r}>"
+
+
+class UserRole(Audited, Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
+
+    user: Mapped[User] = relationship(back_populates="role_links")

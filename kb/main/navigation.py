@@ -1,0 +1,49 @@
+"""The main menu: which pages each role sees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from kb.auth.models import Role
+
+ALL_ROLES = tuple(Role)
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    endpoint: str
+    label: object
+    roles: tuple[Role, ...]
+
+
+MENU = (
+    MenuEntry("main.index", _l("Start"), ALL_ROLES),
+    MenuEntry("audit.index", _l("Ändringslogg"), (Role.ADMIN, Role.CURATOR)),
+    MenuEntry("admin.users", _l("Användare"), (Role.ADMIN,)),
+    MenuEntry("admin.organisations", _l("Organisationer"), (Role.ADMIN,)),
+)
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    url: str
+    label: str
+    current: bool
+
+
+def navigation() -> list[MenuItem]:
+    if not current_user.is_authenticated:
+        return []
+    return [
+        MenuItem(url_for(entry.endpoint), str(entry.label), request.endpoint == entry.endpoint)
+        for entry in MENU
+        if current_user.has_role(*entry.roles)
+    ]
+
+
+def init_app(app: Flask) -> None:
+    app.context_processor(lambda: {"navigation": navigation})

@@ -1,0 +1,130 @@
+"""What each role should do next: the figures behind the start page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from kb.auth.models import Role, User
+from kb.experiences.models import Experience, ExperienceStatus
+from kb.extensions import db
+from kb.findings.models import Finding, FindingEvidence, FindingStatus
+from kb.followups.models import Deviation, SupplierCheck
+from kb.organisations.models import Organisation
+from kb.tenders.models import Contract, ContractStatus, TenderRound, TenderRoundStatus
+
+
+@dataclass
+class StartFigures:
+    role: Role
+    figures: dict[str, int] = field(default_factory=dict)
+
+
+def organisation_scope(user: User) -> list[int]:
+    """Return the organisation ids whose knowledge the user's organisation curates."""
+    organisation = user.organisation
+    if organisation.is_intermediary:
+        member_ids = db.session.scalars(
+            select(Organisation.id).where(Organisation.member_of_id == organisation.id)
+        ).all()
+        return [organisation.id, *member_ids]
+    return [organisation.id]
+
+
+def _count(statement) -> int:  # type: ignore[no-untyped-def]
+    return db.session.scalar(statement) or 0
+
+
+def caseworker_figures(user: User) -> dict[str, int]:
+    mine = select(func.count(Experience.id)).where(Experience.author_id == user.id)
+    return {
+        "drafts": _count(mine.where(Experience.status == ExperienceStatus.DRAFT)),
+        "submitted": _count(mine.where(Experience.status == ExperienceStatus.SUBMITTED)),
+        "findings_fed": _count(
+            select(func.count(func.distinct(FindingEvidence.finding_id)))
+            .join(Experience, Experience.id == FindingEvidence.experience_id)
+            .where(Experience.author_id == user.id)
+        ),
+    }
+
+
+def coordinator_figures(user: User, today: date) -> dict[str, int]:
+    scope = organisation_scope(user)
+    return {
+        "open_deviations": _count(
+            select(func.count(Deviation.id)).where(
+                Deviation.organisation_id.in_(scope), Deviation.resolved.is_(False)
+            )
+        ),
+        "checks_due": _count(
+            select(func.count(SupplierCheck.id)).where(
+                SupplierCheck.organisation_id.in_(scope),
+                SupplierCheck.next_due <= today + timedelta(days=30),
+            )
+        ),
+        "paused_contracts": _count(
+            select(func.count(Contract.id)).where(Contract.status == ContractStatus.PAUSED)
+        ),
+    }
+
+
+def curator_figures(user: User, today: date) -> dict[str, int]:
+    scope = organisation_scope(user)
+    return {
+        "proposed_findings": _count(
+            select(func.count(Finding.id)).where(Finding.status == FindingStatus.PROPOSED)
+        ),
+        "recent_experiences": _count(
+            select(func.count(Experience.id)).where(
+                Experience.organisation_id.in_(scope),
+                Experience.status == ExperienceStatus.SUBMITTED,
+                Experience.submitted_at >= today - timedelta(days=30),
+            )
+        ),
+    }
+
+
+def procurer_figures(user: User) -> dict[str, int]:
+    return {
+        "rounds_in_preparation": _count(
+            select(func.count(TenderRound.id)).where(
+                TenderRound.status.in_([TenderRoundStatus.PLANNING, TenderRoundStatus.DRAFT])
+            )
+        ),
+        "accepted_not_applied": _count(
+            select(func.count(Finding.id)).where(Finding.status == FindingStatus.ACCEPTED)
+        ),
+    }
+
+
+def admin_figures() -> dict[str, int]:
+    return {
+        "organisations": _count(select(func.count(Organisation.id))),
+        "active_users": _count(select(func.count(User.id)).where(User.active.is_(True))),
+        "inactive_users": _count(select(func.count(User.id)).where(User.active.is_(False))),
+    }
+
+
+def start_figures(user: User, today: date) -> list[StartFigures]:
+    """Return one block of figures per role the user holds, in a fixed order."""
+    builders = {
+        Role.CASEWORKER: lambda: caseworker_figures(user),
+        Role.COORDINATOR: lambda: coordinator_figures(user, today),
+        Role.CURATOR: lambda: curator_figures(user, today),
+        Role.PROCURER: lambda: procurer_figures(user),
+        Role.ADMIN: admin_figures,
+    }
+    return [StartFigures(role, build()) for role, build in builders.items() if user.has_role(role)]
+
+
+def recent_experiences(user: User, limit: int = 5) -> list[Experience]:
+    return list(
+        db.session.scalars(
+            select(Experience)
+            .where(Experience.author_id == user.id)
+            .order_by(Experience.updated_at.desc(), Experience.id.desc())
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,39 @@
+"""Import every model so the metadata is complete for migrations and tests."""
+
+from kb.audit.models import AuditRecord
+from kb.auth.models import Role, User, UserRole
+from kb.experiences.models import Experience, ExperienceRating
+from kb.findings.models import Finding, FindingEvidence
+from kb.followups.models import Deviation, FollowUp, SupplierCheck
+from kb.organisations.models import Organisation
+from kb.requirements.models import Requirement, RequirementVersion
+from kb.search.models import SearchOutbox
+from kb.suppliers.models import AgreementArea, Supplier, Unit
+from kb.tender_drafts.models import TenderDraft, TenderDraftItem
+from kb.tenders.models import Contract, ContractStatusChange, TenderRound
+
+__all__ = [
+    "AgreementArea",
+    "AuditRecord",
+    "Contract",
+    "ContractStatusChange",
+    "Deviation",
+    "Experience",
+    "ExperienceRating",
+    "Finding",
+    "FindingEvidence",
+    "FollowUp",
+    "Organisation",
+    "Requirement",
+    "RequirementVersion",
+    "Role",
+    "SearchOutbox",
+    "Supplier",
+    "SupplierCheck",
+    "TenderDraft",
+    "TenderDraftItem",
+    "TenderRound",
+    "Unit",
+    "User",
+    "UserRole",
+]
