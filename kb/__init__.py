@@ -16,7 +16,9 @@ def select_locale() -> str:
     return chosen if chosen in {"sv", "en"} else "sv"
 
 
-def create_app(config_class: type[Config] = Config, overrides: dict[str, Any] | None = None) -> Flask:
+def create_app(
+    config_class: type[Config] = Config, overrides: dict[str, Any] | None = None
+) -> Flask:
     overrides = overrides or {}
     instance = Path(overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH))
     instance.mkdir(parents=True, exist_ok=True)
@@ -54,8 +56,8 @@ def _register_blueprints(app: Flask) -> None:
     from kb.auth import access
     from kb.auth.routes import bp as auth_bp
     from kb.cli import kb_cli
-    from kb.main.errors import register_error_handlers
     from kb.main import navigation
+    from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
 
     app.register_blueprint(auth_bp)

@@ -27,13 +27,17 @@ def demo_command(scale: int) -> None:
     with acting_as(Actor(None, "demo", None)):
         loaded = load_demo()
         db.session.commit()
-        click.echo("Demodata laddad." if loaded else "Databasen har redan data; demodata laddas inte igen.")
+        click.echo(
+            "Demodata laddad." if loaded else "Databasen har redan data; demodata laddas inte igen."
+        )
         if scale > 0:
             started = time.perf_counter()
             generate_scale(scale)
             db.session.commit()
             elapsed = time.perf_counter() - started
-            click.echo(f"{scale} erfarenheter skapade på {elapsed:.1f} s ({scale / elapsed:,.0f}/s).")
+            click.echo(
+                f"{scale} erfarenheter skapade på {elapsed:.1f} s ({scale / elapsed:,.0f}/s)."
+            )
     click.echo(f"\nDemoinloggningar (lösenord för alla: {DEMO_PASSWORD}):")
     for role, email in demo_logins():
         click.echo(f"  {role:<40} {email}")
@@ -49,10 +53,14 @@ def create_user_command(
     email: str, name: str, organisation_name: str, roles: tuple[str, ...], password: str
 ) -> None:
     """Create an account, e.g. the first administrator of a new installation."""
-    organisation = db.session.scalar(select(Organisation).where(Organisation.name == organisation_name))
+    organisation = db.session.scalar(
+        select(Organisation).where(Organisation.name == organisation_name)
+    )
     if organisation is None:
         raise click.ClickException(f"Organisationen {organisation_name!r} finns inte.")
-    data = UserData(name, email, organisation.id, {Role(r) for r in roles} or {Role.ADMIN}, True, password)
+    data = UserData(
+        name, email, organisation.id, {Role(r) for r in roles} or {Role.ADMIN}, True, password
+    )
     try:
         with acting_as(CLI_ACTOR):
             save_user(data)

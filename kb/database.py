@@ -28,7 +28,7 @@ def utcnow() -> datetime:
 
 
 def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    """Store an enum by its value in a VARCHAR with a CHECK constraint, the same on every database."""
+    """Store an enum by value in a VARCHAR with a CHECK constraint, alike on every database."""
     return Enum(
         enum_class,
         name=name,
@@ -51,7 +51,7 @@ class Audited:
     __audit_exclude__: tuple[str, ...] = ("created_at", "updated_at")
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A str enum whose members carry a Swedish label for display."""
 
     label: Any
@@ -61,10 +61,6 @@ class LabelledEnum(str, enum.Enum):
         member._value_ = value
         member.label = label if label is not None else value
         return member
-
-    @classmethod
-    def choices(cls) -> list[tuple[str, str]]:
-        return [(member.value, str(member.label)) for member in cls]
 
 
 class Searchable:

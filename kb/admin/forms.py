@@ -8,37 +8,29 @@ from wtforms import (
     EmailField,
     PasswordField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.auth.models import Role
+from kb.forms import MultiCheckboxField, enum_choices
 from kb.organisations.models import OrganisationKind
 
 MIN_PASSWORD_LENGTH = 12
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
 def validate_org_number(form: FlaskForm, field: StringField) -> None:
     if field.data and not orgnr.is_valid(field.data):
-        raise ValidationError(
-            _l("Organisationsnumret är inte giltigt. Skriv det som 212000-0142.")
-        )
+        raise ValidationError(_l("Organisationsnumret är inte giltigt. Skriv det som 212000-0142."))
 
 
 class OrganisationForm(FlaskForm):
     name = StringField(
         _l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200)]
     )
-    kind = SelectField(_l("Typ"), choices=OrganisationKind.choices())
+    kind = SelectField(_l("Typ"), choices=enum_choices(OrganisationKind))
     org_number = StringField(
         _l("Organisationsnummer"),
         validators=[Optional(), Length(max=13), validate_org_number],
@@ -63,7 +55,7 @@ class UserForm(FlaskForm):
     organisation_id = SelectField(_l("Organisation"), coerce=int, choices=[])
     roles = MultiCheckboxField(
         _l("Roller"),
-        choices=Role.choices(),
+        choices=enum_choices(Role),
         validators=[DataRequired(_l("Välj minst en roll."))],
     )
     active = BooleanField(_l("Aktivt konto"), default=True)

@@ -19,6 +19,7 @@ from kb.admin.services import (
 from kb.auth.access import require_role
 from kb.auth.models import Role, User
 from kb.extensions import db
+from kb.forms import select_choices
 from kb.organisations.models import Organisation, OrganisationKind
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -34,9 +35,14 @@ def organisations() -> str:
 
 def _organisation_form(organisation: Organisation | None) -> OrganisationForm:
     form = OrganisationForm(obj=organisation)
-    form.member_of_id.choices = [(NO_PARENT, _("Ingen"))] + [
-        (o.id, o.name) for o in intermediaries() if organisation is None or o.id != organisation.id
-    ]
+    form.member_of_id.choices = select_choices(
+        [(NO_PARENT, _("Ingen"))]
+        + [
+            (o.id, o.name)
+            for o in intermediaries()
+            if organisation is None or o.id != organisation.id
+        ]
+    )
     if organisation is not None and not form.is_submitted():
         form.kind.data = organisation.kind.value
         form.member_of_id.data = organisation.member_of_id or NO_PARENT
@@ -77,7 +83,9 @@ def users() -> str:
 
 def _user_form(user: User | None) -> UserForm:
     form = UserForm(obj=user) if user else NewUserForm()
-    form.organisation_id.choices = [(o.id, o.name) for o in organisations_for_select()]
+    form.organisation_id.choices = select_choices(
+        (o.id, o.name) for o in organisations_for_select()
+    )
     if user is not None and not form.is_submitted():
         form.roles.data = sorted(role.value for role in user.roles)
     return form

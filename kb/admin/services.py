@@ -61,12 +61,18 @@ def _check_organisation(data: OrganisationData, organisation: Organisation | Non
         return
     parent = db.session.get(Organisation, data.member_of_id)
     if parent is None or parent.kind != OrganisationKind.INTERMEDIARY or parent.id == own_id:
-        raise AdminError(_("En organisation kan bara vara medlem i en intermediär."), "member_of_id")
+        raise AdminError(
+            _("En organisation kan bara vara medlem i en intermediär."), "member_of_id"
+        )
     if data.kind == OrganisationKind.INTERMEDIARY:
-        raise AdminError(_("En intermediär kan inte vara medlem i en annan intermediär."), "member_of_id")
+        raise AdminError(
+            _("En intermediär kan inte vara medlem i en annan intermediär."), "member_of_id"
+        )
 
 
-def save_organisation(data: OrganisationData, organisation: Organisation | None = None) -> Organisation:
+def save_organisation(
+    data: OrganisationData, organisation: Organisation | None = None
+) -> Organisation:
     _check_organisation(data, organisation)
     organisation = organisation or Organisation()
     organisation.name = data.name.strip()

@@ -17,13 +17,13 @@ from sqlalchemy.orm.state import InstanceState
 
 from kb.audit.context import current_actor
 from kb.audit.models import AuditRecord
-from kb.database import Audited, Searchable, utcnow
+from kb.database import Audited, Base, Searchable, utcnow
 from kb.search.models import SearchOutbox
 
 REDACTED = "[dolt]"
 
 
-class AuditLogIsAppendOnly(RuntimeError):
+class AuditLogAppendOnlyError(RuntimeError):
     pass
 
 
@@ -42,9 +42,14 @@ def to_json_value(value: Any) -> Any:
 
 
 def _identity(state: InstanceState) -> str | None:
-    if state.identity is None:
+    key = state.identity or tuple(
+        state.dict.get(prop.key)
+        for prop in state.mapper.column_attrs
+        if prop.columns[0].primary_key
+    )
+    if not key or any(part is None for part in key):
         return None
-    return ":".join(str(part) for part in state.identity)
+    return ":".join(str(part.value if isinstance(part, enum.Enum) else part) for part in key)
 
 
 def _excluded(obj: Audited) -> set[str]:
@@ -82,7 +87,9 @@ def _changed_fields(obj: Audited, state: InstanceState) -> dict[str, list[Any]]:
         history = state.attrs[key].history
         if not history.has_changes():
             continue
-        is_collection = state.mapper.attrs[key].uselist if key in state.mapper.relationships else False
+        is_collection = (
+            state.mapper.attrs[key].uselist if key in state.mapper.relationships else False
+        )
         if is_collection:
             before = to_json_value(list(history.unchanged) + list(history.deleted))
             after = to_json_value(list(history.unchanged) + list(history.added))
@@ -158,7 +165,7 @@ def _own_document(obj: Searchable) -> tuple[str, int]:
 def _refuse_audit_edits(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditRecord):
-            raise AuditLogIsAppendOnly("Audit records cannot be changed or deleted.")
+            raise AuditLogAppendOnlyError("Audit records cannot be changed or deleted.")
 
 
 def _record(session: Session, flush_context: UOWTransaction) -> None:
@@ -171,8 +178,24 @@ def _record(session: Session, flush_context: UOWTransaction) -> None:
         connection.execute(insert(SearchOutbox.__table__), outbox_rows)
 
 
+def _keep_old_value(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+    return value
+
+
+def _load_old_values_on_set() -> None:
+    """Make setting an expired attribute load its old value first, so 'before' is known."""
+    for mapper in Base.registry.mappers:
+        if not issubclass(mapper.class_, Audited):
+            continue
+        for attr in mapper.column_attrs:
+            event.listen(
+                getattr(mapper.class_, attr.key), "set", _keep_old_value, active_history=True
+            )
+
+
 def install() -> None:
     """Register the listeners once per process."""
     if not event.contains(Session, "after_flush", _record):
+        _load_old_values_on_set()
         event.listen(Session, "before_flush", _refuse_audit_edits)
         event.listen(Session, "after_flush", _record)

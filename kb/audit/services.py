@@ -51,7 +51,9 @@ def audit_page(reader: User, filters: AuditFilter, page: int, per_page: int) -> 
 
 
 def audited_entities() -> list[str]:
-    return list(db.session.scalars(select(AuditRecord.entity).distinct().order_by(AuditRecord.entity)))
+    return list(
+        db.session.scalars(select(AuditRecord.entity).distinct().order_by(AuditRecord.entity))
+    )
 
 
 def actors_for_filter(reader: User) -> list[tuple[int, str]]:

@@ -4,13 +4,13 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from kb.auth.forms import LoginForm
-from kb.auth.services import LockoutPolicy, LoginRefused, authenticate
+from kb.auth.services import LockoutPolicy, LoginRefusedError, authenticate
 from kb.database import utcnow
 from kb.extensions import db
 
@@ -24,7 +24,7 @@ def _lockout_policy() -> LockoutPolicy:
     )
 
 
-def _refusal_message(refusal: LoginRefused) -> str:
+def _refusal_message(refusal: LoginRefusedError) -> str:
     if refusal.reason == "locked" and refusal.locked_until is not None:
         return _(
             "För många misslyckade inloggningar. Kontot är spärrat till %(time)s. "
@@ -50,7 +50,7 @@ def login() -> Response | str:
     if form.validate_on_submit():
         try:
             user = authenticate(form.email.data, form.password.data, utcnow(), _lockout_policy())
-        except LoginRefused as refusal:
+        except LoginRefusedError as refusal:
             db.session.commit()  # keep the failure count
             flash(_refusal_message(refusal), "error")
             return render_template("auth/login.html", form=form), 401

@@ -14,7 +14,7 @@ from kb.extensions import db
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class LoginRefused(Exception):
+class LoginRefusedError(Exception):
     """Sign-in was refused; ``reason`` tells the view which message to show."""
 
     def __init__(self, reason: str, locked_until: datetime | None = None) -> None:
@@ -39,17 +39,17 @@ def authenticate(email: str, password: str, now: datetime, policy: LockoutPolicy
     user = find_user_by_email(email)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)  # same work as for a real account
-        raise LoginRefused("invalid")
+        raise LoginRefusedError("invalid")
     if user.locked_until is not None and user.locked_until > now:
-        raise LoginRefused("locked", user.locked_until)
+        raise LoginRefusedError("locked", user.locked_until)
     if not user.check_password(password):
         _register_failure(user, now, policy)
         db.session.flush()
         if user.locked_until is not None and user.locked_until > now:
-            raise LoginRefused("locked", user.locked_until)
-        raise LoginRefused("invalid")
+            raise LoginRefusedError("locked", user.locked_until)
+        raise LoginRefusedError("invalid")
     if not user.active:
-        raise LoginRefused("inactive")
+        raise LoginRefusedError("inactive")
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login_at = now

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, Searchable, LabelledEnum, TimestampMixin, enum_column
+from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
 from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea, Unit
 from kb.tenders.models import Contract
@@ -185,4 +185,3 @@ class ExperienceRating(Audited, Searchable, Base):
 
     def search_key(self) -> tuple[str, int]:
         return "experience", self.experience_id
-

@@ -15,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, Searchable, LabelledEnum, TimestampMixin, enum_column
+from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
 from kb.experiences.models import Experience
 from kb.followups.models import Deviation, FollowUp
 from kb.organisations.models import Organisation

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, Searchable, LabelledEnum, TimestampMixin, enum_column
+from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
 from kb.experiences.models import Experience
 from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea, Supplier, Unit
@@ -95,7 +95,9 @@ followup_experiences = Table(
     Base.metadata,
     Column("followup_id", ForeignKey("followups.id", ondelete="CASCADE"), primary_key=True),
     Column(
-        "experience_id", ForeignKey("experiences.id", ondelete="CASCADE"), primary_key=True,
+        "experience_id",
+        ForeignKey("experiences.id", ondelete="CASCADE"),
+        primary_key=True,
         index=True,
     ),
 )
@@ -105,7 +107,9 @@ followup_deviations = Table(
     Base.metadata,
     Column("followup_id", ForeignKey("followups.id", ondelete="CASCADE"), primary_key=True),
     Column(
-        "deviation_id", ForeignKey("deviations.id", ondelete="CASCADE"), primary_key=True,
+        "deviation_id",
+        ForeignKey("deviations.id", ondelete="CASCADE"),
+        primary_key=True,
         index=True,
     ),
 )
@@ -183,8 +187,6 @@ class FollowUp(Audited, Searchable, TimestampMixin, Base):
 
     def __repr__(self) -> str:
         return f"<FollowUp {self.id} {self.kind.value}>"
-
-
 
 
 class Deviation(Audited, Searchable, TimestampMixin, Base):

@@ -10,25 +10,44 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from kb.extensions import db
 
 ERROR_TEXTS = {
-    400: (_l("Felaktig begäran"), _l("Begäran kunde inte tolkas. Kontrollera uppgifterna och försök igen.")),
+    400: (
+        _l("Felaktig begäran"),
+        _l("Begäran kunde inte tolkas. Kontrollera uppgifterna och försök igen."),
+    ),
     403: (_l("Åtkomst nekad"), _l("Du har inte behörighet till den här sidan.")),
-    404: (_l("Sidan finns inte"), _l("Sidan eller uppgiften du söker finns inte, eller har tagits bort.")),
+    404: (
+        _l("Sidan finns inte"),
+        _l("Sidan eller uppgiften du söker finns inte, eller har tagits bort."),
+    ),
     405: (_l("Metoden är inte tillåten"), _l("Sidan kan inte användas på det här sättet.")),
     413: (_l("För stor begäran"), _l("Det du skickade är för stort.")),
     429: (_l("För många försök"), _l("Vänta en stund och försök igen.")),
-    500: (_l("Något gick fel"), _l("Ett oväntat fel inträffade. Ingenting av det du sparat tidigare har gått förlorat. Försök igen, och kontakta administratören om felet kvarstår.")),
+    500: (
+        _l("Något gick fel"),
+        _l(
+            "Ett oväntat fel inträffade. Ingenting av det du sparat tidigare har gått förlorat. "
+            "Försök igen, och kontakta administratören om felet kvarstår."
+        ),
+    ),
 }
 
 
 def _render(status: int, detail: str | None = None) -> tuple[str, int]:
     title, text = ERROR_TEXTS.get(status, ERROR_TEXTS[400])
-    return render_template("errors/error.html", status=status, title=title, text=detail or text), status
+    return render_template(
+        "errors/error.html", status=status, title=title, text=detail or text
+    ), status
 
 
 def _handle_csrf(error: CSRFError) -> tuple[str, int]:
     return _render(
         400,
-        str(_l("Formuläret har gått ut eller saknar säkerhetstoken. Ladda om sidan och försök igen.")),
+        str(
+            _l(
+                "Formuläret har gått ut eller saknar säkerhetstoken. "
+                "Ladda om sidan och försök igen."
+            )
+        ),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import Flask, request, url_for
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -46,4 +47,6 @@ def navigation() -> list[MenuItem]:
 
 
 def init_app(app: Flask) -> None:
-    app.context_processor(lambda: {"navigation": navigation})
+    app.context_processor(
+        lambda: {"navigation": navigation, "current_locale": lambda: str(get_locale() or "sv")}
+    )

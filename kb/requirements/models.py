@@ -20,7 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, Searchable, LabelledEnum, TimestampMixin, enum_column
+from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
 from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea
 
@@ -46,9 +46,7 @@ class RequirementLevel(LabelledEnum):
 requirement_agreement_areas = Table(
     "requirement_agreement_areas",
     Base.metadata,
-    Column(
-        "requirement_id", ForeignKey("requirements.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("requirement_id", ForeignKey("requirements.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "agreement_area_id",
         ForeignKey("agreement_areas.id", ondelete="CASCADE"),

@@ -18,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.database import Audited, Base, Searchable, LabelledEnum, TimestampMixin, enum_column
+from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
 
 
 class AreaCategory(LabelledEnum):

@@ -53,9 +53,7 @@ class TenderDraft(Audited, TimestampMixin, Base):
     )
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     finalised_at: Mapped[datetime | None] = mapped_column(DateTime)
-    finalised_by_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL")
-    )
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     tender_round: Mapped[TenderRound] = relationship(foreign_keys=[tender_round_id])
     base_round: Mapped[TenderRound | None] = relationship(foreign_keys=[base_round_id])

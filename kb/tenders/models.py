@@ -49,9 +49,7 @@ class ContractStatus(LabelledEnum):
 tender_round_participants = Table(
     "tender_round_participants",
     Base.metadata,
-    Column(
-        "tender_round_id", ForeignKey("tender_rounds.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("tender_round_id", ForeignKey("tender_rounds.id", ondelete="CASCADE"), primary_key=True),
     Column(
         "organisation_id",
         ForeignKey("organisations.id", ondelete="CASCADE"),
@@ -81,7 +79,9 @@ class TenderRound(Audited, TimestampMixin, Base):
             "extension_until IS NULL OR contract_end IS NULL OR extension_until >= contract_end",
             name="extension_after_end",
         ),
-        CheckConstraint("predecessor_id IS NULL OR predecessor_id <> id", name="not_own_predecessor"),
+        CheckConstraint(
+            "predecessor_id IS NULL OR predecessor_id <> id", name="not_own_predecessor"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
