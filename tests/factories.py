@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import itertools
+from functools import cache
 from collections.abc import Callable
 from typing import Any
 
 from stdnum import luhn
+from werkzeug.security import generate_password_hash
 
 from kb.auth.models import Role, User
 from kb.organisations.models import Organisation, OrganisationKind
 from kb.suppliers.models import AgreementArea, AreaCategory, LegalForm, Supplier, Unit
 
 _counter = itertools.count(1)
+
+
+@cache
+def _default_hash() -> str:
+    return generate_password_hash(Factory.PASSWORD)
 
 
 def fictional_org_number(number: int) -> str:
@@ -61,7 +68,7 @@ class Factory:
             organisation_id=organisation,
             active=active,
         )
-        user.set_password(password or self.PASSWORD)
+        user.password_hash = generate_password_hash(password) if password else _default_hash()
         user.set_roles(set(roles) or {Role.CASEWORKER})
         return self._save(user)
 

@@ -1,0 +1,55 @@
+# Kunskapsbanken. `make run` serves the demo; `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+CATALOGUES := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+.PHONY: run test lint format bench translations i18n-update clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+translations: $(COMPILED)
+
+run: $(VENV)/.installed translations
+	KB_ENV=development $(FLASK) db upgrade
+	KB_ENV=development $(FLASK) kb demo
+	@echo ""
+	@echo "Kunskapsbanken körs på http://127.0.0.1:5000  (avsluta med Ctrl+C)"
+	KB_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000
+
+test: $(VENV)/.dev-installed translations
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.dev-installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(VENV)/.installed translations
+	$(BIN)/python -m kb.bench
+
+i18n-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --project=Kunskapsbanken --no-location -o kb/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching -i kb/translations/messages.pot -d kb/translations
+	$(BIN)/python -m kb.i18n_fill_source_catalogue kb/translations/sv/LC_MESSAGES/messages.po
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

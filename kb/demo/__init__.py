@@ -1,0 +1,1 @@
+"""Deterministic, fictional demo data. Every name here is invented."""

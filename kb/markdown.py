@@ -1,0 +1,48 @@
+"""Markdown is rendered once, on save, and sanitised with nh3; the HTML is stored."""
+
+from __future__ import annotations
+
+import cmarkgfm
+import nh3
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "strong",
+    "em",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "code",
+    "pre",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "hr",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+def render_markdown(text: str | None) -> str:
+    """Return safe HTML for Markdown text; headings are demoted below the page's own."""
+    if not text or not text.strip():
+        return ""
+    html = cmarkgfm.github_flavored_markdown_to_html(text)
+    html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
+    html = html.replace("<h2>", "<h4>").replace("</h2>", "</h4>")
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
