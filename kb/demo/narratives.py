@@ -239,7 +239,6 @@ def _parse_pools(text: str) -> dict[str, Pool]:
     return pools
 
 
-
 _POOLS = _parse_pools(
     (Path(__file__).with_name("narrative_phrases.txt")).read_text(encoding="utf-8")
 )
