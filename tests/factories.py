@@ -64,7 +64,7 @@ class Factory:
         number = next(_counter)
         user = User(
             name=f"Testperson {number}",
-            email=email or f"person{number}@test.invalid",
+            email=email or f"person{number}@kommun.example",
             organisation_id=organisation,
             active=active,
         )
