@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from itertools import pairwise
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
@@ -104,7 +105,7 @@ def test_some_contracts_are_paused_or_terminated_with_their_history(db):
         history = contract.status_changes
         assert history[-1].to_status == contract.status
         assert history[-1].reason and history[-1].decision_reference
-        assert all(a.to_status == b.from_status for a, b in zip(history, history[1:], strict=False))
+        assert all(a.to_status == b.from_status for a, b in pairwise(history))
 
 
 def test_every_narrative_sentence_is_unique_and_free_of_identity_numbers(db):
