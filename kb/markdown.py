@@ -30,19 +30,19 @@ ALLOWED_TAGS = {
     "hr",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto"},
+    link_rel="noopener noreferrer nofollow",
+)
 
 
 def render_markdown(text: str | None) -> str:
     """Return safe HTML for Markdown text; headings are demoted below the page's own."""
     if not text or not text.strip():
         return ""
-    html = cmarkgfm.github_flavored_markdown_to_html(text)
+    html = cmarkgfm.markdown_to_html(text)
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h4>").replace("</h2>", "</h4>")
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    )
+    return _cleaner.clean(html)

@@ -10,7 +10,7 @@ import random
 from collections.abc import Iterator
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, func, insert, select, text
 
 from kb.audit.context import current_actor
 from kb.audit.models import AuditRecord
@@ -112,35 +112,58 @@ def _rows(world: DemoWorld, count: int) -> Iterator[tuple[dict, dict[str, int | 
         yield fields, placement.ratings
 
 
-def _insert_batch(batch: list[tuple[dict, dict[str, int | None]]]) -> list[int]:
-    ids = list(
-        db.session.scalars(
-            insert(Experience).returning(Experience.id, sort_by_parameter_order=True),
-            [f for f, _ in batch],
-        )
-    )
+def _insert_batch(batch: list[tuple[dict, dict[str, int | None]]], first_id: int) -> list[int]:
+    ids = list(range(first_id, first_id + len(batch)))
+    for experience_id, (fields, _ratings) in zip(ids, batch, strict=True):
+        fields["id"] = experience_id
+    _bulk_insert(Experience.__table__, [fields for fields, _ in batch])
     ratings = [
         {"experience_id": experience_id, "theme": theme, "rating": value}
         for experience_id, (_fields, by_theme) in zip(ids, batch, strict=True)
         for theme, value in by_theme.items()
     ]
-    db.session.execute(insert(ExperienceRating), ratings)
+    _bulk_insert(ExperienceRating.__table__, ratings)
     now = utcnow()
-    db.session.execute(
-        insert(SearchOutbox),
-        [
-            {
-                "entity": "experience",
-                "entity_id": i,
-                "operation": "upsert",
-                "created_at": now,
-                "available_at": now,
-                "attempts": 0,
-            }
-            for i in ids
-        ],
-    )
+    outbox = [
+        {
+            "entity": "experience",
+            "entity_id": i,
+            "operation": "upsert",
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+        }
+        for i in ids
+    ]
+    _bulk_insert(SearchOutbox.__table__, outbox)
     return ids
+
+
+def _bulk_insert(table: Table, rows: list[dict]) -> None:
+    """Insert many rows: COPY on PostgreSQL, executemany elsewhere."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
+
+
+def _next_experience_id() -> int:
+    return (db.session.scalar(select(func.max(Experience.id))) or 0) + 1
+
+
+def _advance_id_sequence() -> None:
+    """Ids were assigned here for speed; move PostgreSQL's sequence past them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('experiences', 'id'), (SELECT max(id) FROM experiences))"
+            )
+        )
 
 
 def generate_scale(count: int, seed: int = 7) -> int:
@@ -150,13 +173,15 @@ def generate_scale(count: int, seed: int = 7) -> int:
         raise RuntimeError("Ladda demodata först: flask kb demo")
     written: list[int] = []
     batch: list[tuple[dict, dict[str, int | None]]] = []
+    next_id = _next_experience_id()
     for row in _rows(world, count):
         batch.append(row)
         if len(batch) == BATCH_SIZE:
-            written += _insert_batch(batch)
+            written += _insert_batch(batch, next_id + len(written))
             batch = []
     if batch:
-        written += _insert_batch(batch)
+        written += _insert_batch(batch, next_id + len(written))
+    _advance_id_sequence()
     actor = current_actor()
     db.session.execute(
         insert(AuditRecord),
