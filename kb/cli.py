@@ -7,12 +7,19 @@ import time
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
+from stdnum.se import orgnr
 
-from kb.admin.services import AdminError, UserData, save_user
+from kb.admin.services import (
+    AdminError,
+    OrganisationData,
+    UserData,
+    save_organisation,
+    save_user,
+)
 from kb.audit.context import Actor, acting_as
 from kb.auth.models import Role
 from kb.extensions import db
-from kb.organisations.models import Organisation
+from kb.organisations.models import Organisation, OrganisationKind
 
 kb_cli = AppGroup("kb", help="Kunskapsbanken: demodata och administration.")
 CLI_ACTOR = Actor(None, "cli", None)
@@ -41,6 +48,32 @@ def demo_command(scale: int) -> None:
     click.echo(f"\nDemoinloggningar (lösenord för alla: {DEMO_PASSWORD}):")
     for role, email in demo_logins():
         click.echo(f"  {role:<40} {email}")
+
+
+@kb_cli.command("create-organisation")
+@click.argument("name")
+@click.option("--kind", type=click.Choice([k.value for k in OrganisationKind]), default="kommun")
+@click.option("--org-number", default=None, help="Organisationsnummer, t.ex. 212000-0142.")
+@click.option("--member-of", default=None, help="Namnet på intermediären organisationen tillhör.")
+def create_organisation_command(
+    name: str, kind: str, org_number: str | None, member_of: str | None
+) -> None:
+    """Create an organisation, e.g. the first one of a new installation."""
+    parent_id = None
+    if member_of:
+        parent_id = db.session.scalar(select(Organisation.id).where(Organisation.name == member_of))
+        if parent_id is None:
+            raise click.ClickException(f"Organisationen {member_of!r} finns inte.")
+    if org_number and not orgnr.is_valid(org_number):
+        raise click.ClickException("Organisationsnumret är inte giltigt.")
+    data = OrganisationData(name, OrganisationKind(kind), org_number, parent_id)
+    try:
+        with acting_as(CLI_ACTOR):
+            save_organisation(data)
+            db.session.commit()
+    except AdminError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Organisationen {name} är skapad.")
 
 
 @kb_cli.command("create-user")

@@ -235,3 +235,42 @@ def test_non_admin_post_is_refused_and_changes_nothing(client, make, login, app_
     )
     assert response.status_code == 403
     assert organisation_count(app_db) == before
+
+
+def test_cli_bootstraps_an_installation(app, app_db):
+    runner = app.test_cli_runner()
+    made = runner.invoke(
+        args=["kb", "create-organisation", "Startförbundet", "--kind", "intermediar"]
+    )
+    assert made.exit_code == 0, made.output
+    member = runner.invoke(
+        args=["kb", "create-organisation", "Startby", "--member-of", "Startförbundet"]
+    )
+    assert member.exit_code == 0, member.output
+    bad = runner.invoke(args=["kb", "create-organisation", "Felby", "--org-number", "123"])
+    assert bad.exit_code != 0 and "inte giltigt" in bad.output
+    user = runner.invoke(
+        args=[
+            "kb",
+            "create-user",
+            "forsta@startforbundet.example",
+            "--name",
+            "Första Admin",
+            "--organisation",
+            "Startförbundet",
+            "--role",
+            "admin",
+        ],
+        input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
+    )
+    assert user.exit_code == 0, user.output
+    with app_db() as session:
+        admin = session.scalar(select(User).where(User.email == "forsta@startforbundet.example"))
+        assert admin.roles == {Role.ADMIN}
+        assert admin.check_password(NEW_PASSWORD)
+        assert (
+            session.scalar(
+                select(Organisation).where(Organisation.name == "Startby")
+            ).member_of.name
+            == "Startförbundet"
+        )

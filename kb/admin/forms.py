@@ -14,12 +14,10 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from kb.admin.services import MIN_PASSWORD_LENGTH
 from kb.auth.models import Role
 from kb.forms import MultiCheckboxField, enum_choices
 from kb.organisations.models import OrganisationKind
-
-MIN_PASSWORD_LENGTH = 12
-
 
 def validate_org_number(form: FlaskForm, field: StringField) -> None:
     if field.data and not orgnr.is_valid(field.data):

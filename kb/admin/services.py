@@ -21,6 +21,9 @@ class AdminError(ValueError):
         self.field = field
 
 
+MIN_PASSWORD_LENGTH = 12
+
+
 @dataclass(frozen=True)
 class OrganisationData:
     name: str
@@ -98,6 +101,8 @@ def save_user(data: UserData, user: User | None = None, acting_user_id: int | No
         raise AdminError(_("Välj en organisation."), "organisation_id")
     if user is None and not data.password:
         raise AdminError(_("Ett nytt konto behöver ett lösenord."), "password")
+    if data.password and len(data.password) < MIN_PASSWORD_LENGTH:
+        raise AdminError(_("Lösenordet måste ha minst 12 tecken."), "password")
     user = user or User()
     user.name = data.name.strip()
     user.email = email
