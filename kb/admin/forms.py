@@ -19,6 +19,7 @@ from kb.auth.models import Role
 from kb.forms import MultiCheckboxField, enum_choices
 from kb.organisations.models import OrganisationKind
 
+
 def validate_org_number(form: FlaskForm, field: StringField) -> None:
     if field.data and not orgnr.is_valid(field.data):
         raise ValidationError(_l("Organisationsnumret är inte giltigt. Skriv det som 212000-0142."))
