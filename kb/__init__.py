@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 
 from config import BASE_DIR, Config, load_or_create_secret_key
 from kb.extensions import babel, csrf, db, login_manager, migrate
 
 
 def select_locale() -> str:
-    chosen = request.args.get("lang") if request else None
-    return chosen if chosen in {"sv", "en"} else "sv"
+    """Swedish unless the browser prefers a language we have a catalogue for."""
+    if not has_request_context():
+        return "sv"
+    available = [str(locale) for locale in babel.list_translations()]
+    return request.accept_languages.best_match(available) or "sv"
 
 
 def create_app(

@@ -1,0 +1,312 @@
+"""Browser fixtures: a live server with fictional data, headless Chromium and an axe guard.
+
+The suite drives the Chromium at KB_CHROMIUM_PATH (default /usr/bin/chromium). Without it the
+tests skip, unless KB_REQUIRE_BROWSER=1, in which case they fail.
+
+Every page a test opens goes through ``Browse``: ``visit`` and ``follow`` run axe-core on the
+new document and fail on any serious or critical violation. As a safety net, every document
+the page loads is counted, and a test that passed still fails at teardown if a loaded document
+was never checked.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Response as PageResponse
+from sqlalchemy import create_engine
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from config import TestConfig
+from kb import create_app
+from kb.auth.models import Role, User
+from kb.database import Base
+from kb.extensions import db as kb_db
+from kb.organisations.models import Organisation, OrganisationKind
+
+CHROMIUM_PATH = os.environ.get("KB_CHROMIUM_PATH", "/usr/bin/chromium")
+REQUIRE_BROWSER = os.environ.get("KB_REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+BLOCKING_IMPACTS = {"serious", "critical"}
+TIMEOUT_MS = 15_000
+PASSWORD = "Webbläsartest-lösen-42"
+
+
+@dataclass(frozen=True)
+class Person:
+    role: Role
+    name: str
+    email: str
+    organisation: str
+
+
+PEOPLE = {
+    Role.CASEWORKER: Person(
+        Role.CASEWORKER, "Hedda Handläggare", "handlaggare@test.invalid", "Påhittköping"
+    ),
+    Role.COORDINATOR: Person(
+        Role.COORDINATOR, "Sam Samordnare", "samordnare@test.invalid", "Påhittköping"
+    ),
+    Role.CURATOR: Person(
+        Role.CURATOR, "Kim Kunskapsansvarig", "kunskap@test.invalid", "Testförbundet"
+    ),
+    Role.PROCURER: Person(
+        Role.PROCURER, "Ulla Upphandlare", "upphandlare@test.invalid", "Testförbundet"
+    ),
+    Role.ADMIN: Person(Role.ADMIN, "Ada Administratör", "admin@test.invalid", "Testförbundet"),
+}
+
+
+# --- Chromium -------------------------------------------------------------------------------
+
+
+def chromium_executable() -> str:
+    """Return the Chromium to drive, or skip (fail under KB_REQUIRE_BROWSER=1) without it."""
+    path = Path(CHROMIUM_PATH)
+    if path.is_file() and os.access(path, os.X_OK):
+        return str(path)
+    message = f"webbläsarsviten kräver Chromium på {CHROMIUM_PATH} (KB_CHROMIUM_PATH)"
+    if REQUIRE_BROWSER:
+        pytest.fail(message + " (KB_REQUIRE_BROWSER=1)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    chromium_executable()
+    driver = sync_playwright().start()
+    yield driver
+    driver.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver: Playwright) -> Iterator[Browser]:
+    instance = playwright_driver.chromium.launch(
+        executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS
+    )
+    yield instance
+    instance.close()
+
+
+# --- Live server ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    people: dict[Role, Person]
+    password: str
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+def _seed(app: Flask) -> None:
+    with app.app_context():
+        federation = Organisation(name="Testförbundet", kind=OrganisationKind.INTERMEDIARY)
+        municipality = Organisation(
+            name="Påhittköping", kind=OrganisationKind.MUNICIPALITY, member_of=federation
+        )
+        organisations = {org.name: org for org in (federation, municipality)}
+        kb_db.session.add_all(organisations.values())
+        for person in PEOPLE.values():
+            user = User(
+                name=person.name,
+                email=person.email,
+                organisation=organisations[person.organisation],
+                active=True,
+            )
+            user.set_password(PASSWORD)
+            user.set_roles({person.role})
+            kb_db.session.add(user)
+        kb_db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    folder = tmp_path_factory.mktemp("browser")
+    database_url = f"sqlite:///{folder / 'kb.sqlite'}"
+    engine = create_engine(database_url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+
+    app = create_app(
+        TestConfig,
+        {
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "INSTANCE_PATH": folder / "instance",
+            "WHOOSH_INDEX_PATH": str(folder / "instance" / "whoosh-index"),
+        },
+    )
+    _seed(app)
+
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="kb-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", PEOPLE, PASSWORD)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            kb_db.session.remove()
+            kb_db.engine.dispose()
+
+
+# --- Accessibility guard --------------------------------------------------------------------
+
+
+def _describe(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+        for node in violation["nodes"]:
+            lines.append(f"    {', '.join(map(str, node['target']))}: {node['html'][:200]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+    return "\n".join(lines)
+
+
+@dataclass
+class Browse:
+    """A page whose every visited document is checked with axe-core."""
+
+    page: Page
+    live: LiveServer
+    axe: Axe
+    loaded: list[str] = field(default_factory=list)
+    checked: dict[str, str] = field(default_factory=dict)
+    server_errors: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.page.on("load", self._on_load)
+        self.page.on("response", self._on_response)
+
+    def _on_load(self, page: Page) -> None:
+        if not page.url.startswith("about:"):
+            self.loaded.append(page.url)
+
+    def _on_response(self, response: PageResponse) -> None:
+        if response.status >= 500:
+            self.server_errors.append(f"{response.status} {response.url}")
+
+    def assert_accessible(self) -> None:
+        """Run axe on the current document; fail on serious or critical violations."""
+        document = self.page.evaluate(
+            "() => window.__kbDocument ??= `${Date.now()}-${Math.random()}`"
+        )
+        results = self.axe.run(self.page)
+        self.checked[document] = self.page.url
+        blocking = [
+            violation
+            for violation in results.response["violations"]
+            if violation["impact"] in BLOCKING_IMPACTS
+        ]
+        assert not blocking, (
+            f"axe: allvarliga tillgänglighetsfel på {self.page.url}\n{_describe(blocking)}"
+        )
+
+    def visit(self, path: str) -> PageResponse:
+        """Open a path on the live server and check the page."""
+        response = self.page.goto(self.live(path))
+        assert response is not None, f"no response for {path}"
+        self.assert_accessible()
+        return response
+
+    def follow(self, action: Callable[[], object]) -> None:
+        """Perform an action that loads a new document (submit, link), then check that page."""
+        with self.page.expect_event("load"):
+            action()
+        self.assert_accessible()
+
+    def sign_in(self, role: Role) -> Person:
+        """Sign in through the form (opening the login page unless already on it)."""
+        person = self.live.people[role]
+        if not self.page.url.startswith(self.live("/logga-in")):
+            self.visit("/logga-in")
+        self.page.get_by_label("E-postadress").fill(person.email)
+        self.page.get_by_label("Lösenord").fill(self.live.password)
+        self.follow(self.page.get_by_role("button", name="Logga in").click)
+        return person
+
+    def sign_out(self) -> None:
+        """Press the header's "Logga ut" button (a POST form)."""
+        button = self.page.get_by_role("banner").get_by_role("button", name="Logga ut")
+        self.follow(button.click)
+
+    def unchecked_documents(self) -> list[str]:
+        """Return the loaded documents axe never saw (by count, as events carry no identity)."""
+        self.page.evaluate("() => document.readyState")  # let pending events arrive
+        missing = len(self.loaded) - len(self.checked)
+        return self.loaded[-missing:] if missing > 0 else []
+
+    def verify(self) -> None:
+        unchecked = self.unchecked_documents()
+        assert not unchecked, (
+            "sidor laddades utan axe-kontroll: "
+            f"{unchecked} (laddade {self.loaded}, kontrollerade {list(self.checked.values())})"
+        )
+        assert not self.server_errors, f"serverfel: {self.server_errors}"
+
+
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
+    """Remember whether the test body failed, so teardown does not pile on a second error."""
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
+@pytest.fixture(scope="session")
+def axe() -> Axe:
+    return Axe()
+
+
+@pytest.fixture
+def open_page(
+    request: pytest.FixtureRequest, browser: Browser, live_server: LiveServer, axe: Axe
+) -> Iterator[Callable[..., Browse]]:
+    """Open a fresh browser context (own cookies) as a guarded ``Browse``."""
+    opened: list[tuple[BrowserContext, Browse]] = []
+
+    def open_one(**context_options: Any) -> Browse:
+        context = browser.new_context(locale="sv-SE", **context_options)
+        context.set_default_timeout(TIMEOUT_MS)
+        browse = Browse(context.new_page(), live_server, axe)
+        opened.append((context, browse))
+        return browse
+
+    yield open_one
+    try:
+        if not request.node.stash.get(CALL_FAILED, True):
+            for _context, browse in opened:
+                browse.verify()
+    finally:
+        for context, _browse in opened:
+            context.close()
+
+
+@pytest.fixture
+def browse(open_page: Callable[..., Browse]) -> Browse:
+    return open_page()
