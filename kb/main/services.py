@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
 
 from kb.auth.models import Role, User
 from kb.experiences.models import Experience, ExperienceStatus
@@ -13,7 +13,13 @@ from kb.extensions import db
 from kb.findings.models import Finding, FindingEvidence, FindingStatus
 from kb.followups.models import Deviation, SupplierCheck
 from kb.organisations.models import Organisation
-from kb.tenders.models import Contract, ContractStatus, TenderRound, TenderRoundStatus
+from kb.tenders.models import (
+    Contract,
+    ContractStatus,
+    TenderRound,
+    TenderRoundStatus,
+    tender_round_participants,
+)
 
 
 @dataclass
@@ -33,7 +39,18 @@ def organisation_scope(user: User) -> list[int]:
     return [organisation.id]
 
 
-def _count(statement) -> int:  # type: ignore[no-untyped-def]
+def _rounds_involving(user: User) -> Select:
+    """Ids of tender rounds the user's organisation leads or takes part in."""
+    organisation_id = user.organisation_id
+    participating = select(tender_round_participants.c.tender_round_id).where(
+        tender_round_participants.c.organisation_id == organisation_id
+    )
+    return select(TenderRound.id).where(
+        or_(TenderRound.lead_organisation_id == organisation_id, TenderRound.id.in_(participating))
+    )
+
+
+def _count(statement: Select) -> int:
     return db.session.scalar(statement) or 0
 
 
@@ -65,7 +82,10 @@ def coordinator_figures(user: User, today: date) -> dict[str, int]:
             )
         ),
         "paused_contracts": _count(
-            select(func.count(Contract.id)).where(Contract.status == ContractStatus.PAUSED)
+            select(func.count(Contract.id)).where(
+                Contract.status == ContractStatus.PAUSED,
+                Contract.tender_round_id.in_(_rounds_involving(user)),
+            )
         ),
     }
 
@@ -74,7 +94,9 @@ def curator_figures(user: User, today: date) -> dict[str, int]:
     scope = organisation_scope(user)
     return {
         "proposed_findings": _count(
-            select(func.count(Finding.id)).where(Finding.status == FindingStatus.PROPOSED)
+            select(func.count(Finding.id)).where(
+                Finding.status == FindingStatus.PROPOSED, Finding.organisation_id.in_(scope)
+            )
         ),
         "recent_experiences": _count(
             select(func.count(Experience.id)).where(
@@ -87,14 +109,19 @@ def curator_figures(user: User, today: date) -> dict[str, int]:
 
 
 def procurer_figures(user: User) -> dict[str, int]:
+    intermediary = user.organisation.intermediary
+    curated_by = [intermediary.id] if intermediary else [user.organisation_id]
     return {
         "rounds_in_preparation": _count(
             select(func.count(TenderRound.id)).where(
-                TenderRound.status.in_([TenderRoundStatus.PLANNING, TenderRoundStatus.DRAFT])
+                TenderRound.status.in_([TenderRoundStatus.PLANNING, TenderRoundStatus.DRAFT]),
+                TenderRound.id.in_(_rounds_involving(user)),
             )
         ),
         "accepted_not_applied": _count(
-            select(func.count(Finding.id)).where(Finding.status == FindingStatus.ACCEPTED)
+            select(func.count(Finding.id)).where(
+                Finding.status == FindingStatus.ACCEPTED, Finding.organisation_id.in_(curated_by)
+            )
         ),
     }
 
