@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData
+from sqlalchemy import Column, DateTime, Enum, ForeignKey, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -20,6 +20,16 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def association_table(name: str, owner: str, owner_ref: str, other: str, other_ref: str) -> Table:
+    """A many-to-many link table; rows go when either side is deleted."""
+    return Table(
+        name,
+        Base.metadata,
+        Column(owner, ForeignKey(owner_ref, ondelete="CASCADE"), primary_key=True),
+        Column(other, ForeignKey(other_ref, ondelete="CASCADE"), primary_key=True, index=True),
+    )
 
 
 def utcnow() -> datetime:

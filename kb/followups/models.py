@@ -7,17 +7,23 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     String,
-    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
+from kb.database import (
+    Audited,
+    Base,
+    LabelledEnum,
+    Searchable,
+    TimestampMixin,
+    association_table,
+    enum_column,
+)
 from kb.experiences.models import Experience
 from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea, Supplier, Unit
@@ -90,28 +96,12 @@ class CheckResult(LabelledEnum):
     FAILED = "underkand", _l("Underkänd")
 
 
-followup_experiences = Table(
-    "followup_experiences",
-    Base.metadata,
-    Column("followup_id", ForeignKey("followups.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "experience_id",
-        ForeignKey("experiences.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+followup_experiences = association_table(
+    "followup_experiences", "followup_id", "followups.id", "experience_id", "experiences.id"
 )
 
-followup_deviations = Table(
-    "followup_deviations",
-    Base.metadata,
-    Column("followup_id", ForeignKey("followups.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "deviation_id",
-        ForeignKey("deviations.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+followup_deviations = association_table(
+    "followup_deviations", "followup_id", "followups.id", "deviation_id", "deviations.id"
 )
 
 SCOPE_COLUMNS = {

@@ -7,20 +7,26 @@ from typing import TYPE_CHECKING
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
-    Column,
     DateTime,
     ForeignKey,
     Integer,
     Numeric,
     String,
-    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
+from kb.database import (
+    Audited,
+    Base,
+    LabelledEnum,
+    Searchable,
+    TimestampMixin,
+    association_table,
+    enum_column,
+)
 from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea
 
@@ -43,29 +49,20 @@ class RequirementLevel(LabelledEnum):
     CUTTING_EDGE = "spjutspets", _l("Spjutspets")
 
 
-requirement_agreement_areas = Table(
+requirement_agreement_areas = association_table(
     "requirement_agreement_areas",
-    Base.metadata,
-    Column("requirement_id", ForeignKey("requirements.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "agreement_area_id",
-        ForeignKey("agreement_areas.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    "requirement_id",
+    "requirements.id",
+    "agreement_area_id",
+    "agreement_areas.id",
 )
 
-requirement_version_findings = Table(
+requirement_version_findings = association_table(
     "requirement_version_findings",
-    Base.metadata,
-    Column(
-        "requirement_version_id",
-        ForeignKey("requirement_versions.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    Column(
-        "finding_id", ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True, index=True
-    ),
+    "requirement_version_id",
+    "requirement_versions.id",
+    "finding_id",
+    "findings.id",
 )
 
 

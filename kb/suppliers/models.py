@@ -7,18 +7,24 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     Integer,
     SmallInteger,
     String,
-    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from kb.database import Audited, Base, LabelledEnum, Searchable, TimestampMixin, enum_column
+from kb.database import (
+    Audited,
+    Base,
+    LabelledEnum,
+    Searchable,
+    TimestampMixin,
+    association_table,
+    enum_column,
+)
 
 
 class AreaCategory(LabelledEnum):
@@ -45,16 +51,8 @@ class PermitStatus(LabelledEnum):
     REVOKED = "aterkallat", _l("Tillstånd återkallat")
 
 
-unit_agreement_areas = Table(
-    "unit_agreement_areas",
-    Base.metadata,
-    Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "agreement_area_id",
-        ForeignKey("agreement_areas.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+unit_agreement_areas = association_table(
+    "unit_agreement_areas", "unit_id", "units.id", "agreement_area_id", "agreement_areas.id"
 )
 
 

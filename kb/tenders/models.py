@@ -5,17 +5,15 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
-    Column,
     Date,
     ForeignKey,
     String,
-    Table,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, LabelledEnum, TimestampMixin, enum_column
+from kb.database import Audited, Base, LabelledEnum, TimestampMixin, association_table, enum_column
 from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea, Supplier, Unit
 
@@ -46,23 +44,16 @@ class ContractStatus(LabelledEnum):
     ENDED = "avslutat", _l("Avslutat")
 
 
-tender_round_participants = Table(
+tender_round_participants = association_table(
     "tender_round_participants",
-    Base.metadata,
-    Column("tender_round_id", ForeignKey("tender_rounds.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "organisation_id",
-        ForeignKey("organisations.id", ondelete="CASCADE"),
-        primary_key=True,
-        index=True,
-    ),
+    "tender_round_id",
+    "tender_rounds.id",
+    "organisation_id",
+    "organisations.id",
 )
 
-contract_units = Table(
-    "contract_units",
-    Base.metadata,
-    Column("contract_id", ForeignKey("contracts.id", ondelete="CASCADE"), primary_key=True),
-    Column("unit_id", ForeignKey("units.id", ondelete="CASCADE"), primary_key=True, index=True),
+contract_units = association_table(
+    "contract_units", "contract_id", "contracts.id", "unit_id", "units.id"
 )
 
 
