@@ -194,3 +194,11 @@ def test_log_survives_hostile_query_values(client, make, login):
         "?page=99999999999",
     ):
         assert client.get("/logg/" + query).status_code == 200, query
+
+
+def test_every_audited_model_has_a_swedish_label():
+    from kb.audit.labels import ENTITY_LABELS
+    from kb.database import Audited, Base
+
+    audited = {m.class_.__name__ for m in Base.registry.mappers if issubclass(m.class_, Audited)}
+    assert audited == set(ENTITY_LABELS)

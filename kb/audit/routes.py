@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
+from kb.audit.labels import entity_label
 from kb.audit.services import AuditFilter, actors_for_filter, audit_page, audited_entities
 from kb.auth.access import require_role
 from kb.auth.models import Role
@@ -26,4 +27,5 @@ def index() -> str:
         filters=filters,
         entities=audited_entities(),
         actors=actors_for_filter(current_user),
+        entity_label=entity_label,
     )
