@@ -202,3 +202,17 @@ def test_every_audited_model_has_a_swedish_label():
 
     audited = {m.class_.__name__ for m in Base.registry.mappers if issubclass(m.class_, Audited)}
     assert audited == set(ENTITY_LABELS)
+
+
+def test_rendered_html_is_not_logged_but_its_markdown_is(db):
+    organisation = Organisation(name="Textby", kind=OrganisationKind.MUNICIPALITY)
+    from kb.experiences.models import Experience
+
+    experience = Experience(
+        organisation=organisation, worked_md="**Bra**", worked_html="<p><strong>Bra</strong></p>"
+    )
+    db.session.add(experience)
+    db.session.commit()
+    record = records(db, "Experience")[0]
+    assert record.changes["worked_md"] == [None, "**Bra**"]
+    assert "worked_html" not in record.changes

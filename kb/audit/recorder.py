@@ -53,7 +53,9 @@ def _identity(state: InstanceState) -> str | None:
 
 
 def _excluded(obj: Audited) -> set[str]:
-    return set(getattr(obj, "__audit_exclude__", ()))
+    """Fields not worth logging: timestamps, and HTML rendered from a logged Markdown field."""
+    derived = {key for key in inspect(obj).mapper.column_attrs.keys() if key.endswith("_html")}
+    return set(getattr(obj, "__audit_exclude__", ())) | derived
 
 
 def _redacted(obj: Audited) -> set[str]:
