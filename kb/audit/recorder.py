@@ -54,7 +54,8 @@ def _identity(state: InstanceState) -> str | None:
 
 def _excluded(obj: Audited) -> set[str]:
     """Fields not worth logging: timestamps, and HTML rendered from a logged Markdown field."""
-    derived = {key for key in inspect(obj).mapper.column_attrs.keys() if key.endswith("_html")}
+    columns = inspect(obj).mapper.column_attrs
+    derived = {attr.key for attr in columns if attr.key.endswith("_html")}
     return set(getattr(obj, "__audit_exclude__", ())) | derived
 
 
