@@ -58,16 +58,23 @@ def _register_blueprints(app: Flask) -> None:
     from kb.audit.routes import bp as audit_bp
     from kb.auth import access
     from kb.auth.routes import bp as auth_bp
+    from kb.catalogue.routes import bp as catalogue_bp
     from kb.cli import kb_cli
-    from kb.main import navigation
+    from kb.experiences.routes import bp as experiences_bp
+    from kb.main import navigation, template_helpers
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
+    from kb.suppliers.routes import bp as suppliers_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(catalogue_bp)
+    app.register_blueprint(suppliers_bp)
+    app.register_blueprint(experiences_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)
+    template_helpers.init_app(app)
     register_error_handlers(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from wtforms import SelectChoice, SelectMultipleField
+from wtforms import SelectChoice, SelectField, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.database import LabelledEnum
@@ -24,3 +24,17 @@ class MultiCheckboxField(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class ChoiceField(SelectField):
+    """A select whose value is its default (the blank choice) when the browser sent nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            super().process_formdata(valuelist)
+        else:
+            self.data = self.default

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Numeric,
     SmallInteger,
+    String,
     Text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -149,6 +150,7 @@ class Experience(Audited, Searchable, TimestampMixin, Base):
         enum_column(ExperienceStatus, "experience_status"), default=ExperienceStatus.DRAFT
     )
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submission_key: Mapped[str | None] = mapped_column(String(36), unique=True)
 
     organisation: Mapped[Organisation] = relationship()
     author: Mapped[User | None] = relationship()

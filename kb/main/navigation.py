@@ -23,6 +23,9 @@ class MenuEntry:
 
 MENU = (
     MenuEntry("main.index", _l("Start"), ALL_ROLES),
+    MenuEntry("experiences.mine", _l("Mina erfarenheter"), (Role.CASEWORKER,)),
+    MenuEntry("catalogue.suppliers", _l("Leverantörer"), ALL_ROLES),
+    MenuEntry("catalogue.areas", _l("Avtalsområden"), ALL_ROLES),
     MenuEntry("audit.index", _l("Ändringslogg"), (Role.ADMIN, Role.CURATOR)),
     MenuEntry("admin.users", _l("Användare"), (Role.ADMIN,)),
     MenuEntry("admin.organisations", _l("Organisationer"), (Role.ADMIN,)),

@@ -1,0 +1,54 @@
+"""Read-side queries for experiences: the author's list and the findings they fed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from kb.auth.models import User
+from kb.experiences.models import Experience
+from kb.extensions import db
+from kb.findings.models import Finding, FindingEvidence, FindingStatus
+from kb.suppliers.models import Unit
+
+
+@dataclass(frozen=True)
+class FedFinding:
+    title: str
+    status: FindingStatus
+    applied_in: str | None
+
+
+def my_experiences(author: User) -> list[Experience]:
+    statement = (
+        select(Experience)
+        .where(Experience.author_id == author.id)
+        .options(
+            selectinload(Experience.unit).selectinload(Unit.supplier),
+            selectinload(Experience.agreement_area),
+        )
+        .order_by(Experience.updated_at.desc(), Experience.id.desc())
+    )
+    return list(db.session.scalars(statement))
+
+
+def findings_fed_by(experience_ids: list[int]) -> dict[int, list[FedFinding]]:
+    """Map each experience id to the findings it is evidence for, with their status."""
+    if not experience_ids:
+        return {}
+    rows = db.session.execute(
+        select(FindingEvidence.experience_id, Finding)
+        .join(Finding, Finding.id == FindingEvidence.finding_id)
+        .where(FindingEvidence.experience_id.in_(experience_ids))
+        .options(selectinload(Finding.applied_in_round))
+        .order_by(Finding.created_at)
+    ).all()
+    fed: dict[int, list[FedFinding]] = {}
+    for experience_id, finding in rows:
+        round_reference = finding.applied_in_round.reference if finding.applied_in_round else None
+        fed.setdefault(experience_id, []).append(
+            FedFinding(finding.title, finding.status, round_reference)
+        )
+    return fed
