@@ -63,7 +63,7 @@ class Config:
 
     LOGIN_MAX_FAILURES = int(os.environ.get("KB_LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KB_LOGIN_LOCKOUT_MINUTES", "15"))
-    AGGREGATE_MIN_CELL = int(os.environ.get("KB_AGGREGATE_MIN_CELL", "3"))
+    MIN_GROUP_SIZE = int(os.environ.get("KB_MIN_GROUP_SIZE", "3"))
     PAGE_SIZE = 50
 
 

@@ -161,7 +161,7 @@ def test_admin_pages_and_not_found_page_are_accessible(browse: Browse):
     organisations = page.get_by_role("table", name="Alla organisationer")
     expect(organisations.get_by_role("row", name="Påhittköping")).to_contain_text("Testförbundet")
     browse.visit("/logg/")
-    expect(page.get_by_role("table", name="Loggposter")).to_contain_text("User")
+    expect(page.get_by_role("table", name="Loggposter")).to_contain_text("Användare")
 
     response = browse.visit("/finns-inte")
     assert response.status == 404
