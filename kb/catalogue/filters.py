@@ -99,7 +99,7 @@ def filter_options() -> FilterOptions:
     """Return every agreement area and every county a unit is in, by name."""
     areas = db.session.execute(
         select(AgreementArea.id, AgreementArea.name).order_by(AgreementArea.name)
-    ).tuples()
+    ).all()
     counties = db.session.scalars(
         select(Unit.county).where(Unit.county.is_not(None)).distinct().order_by(Unit.county)
     )

@@ -62,12 +62,16 @@ def contract_choices(
     ]
 
 
-def prepared_form(experience: Experience | None) -> ExperienceForm:
+def prepared_form(
+    experience: Experience | None, preselected_unit: int | None = None
+) -> ExperienceForm:
     form = ExperienceForm()
     form.unit_id.choices = unit_choices()
     form.agreement_area_id.choices = area_choices()
     if experience is not None and not form.is_submitted():
         form.fill_from(experience)
+    if experience is None and not form.is_submitted() and preselected_unit:
+        _preselect(form, preselected_unit)
     if experience is None and not form.submission_key.data:
         form.submission_key.data = str(uuid.uuid4())
     form.contract_id.choices = contract_choices(
@@ -76,6 +80,15 @@ def prepared_form(experience: Experience | None) -> ExperienceForm:
     if experience is not None and experience.status == ExperienceStatus.SUBMITTED:
         form.submit_experience.label.text = _("Spara ändringar")
     return form
+
+
+def _preselect(form: ExperienceForm, unit_id: int) -> None:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        return
+    form.unit_id.data = unit.id
+    if len(unit.agreement_areas) == 1:
+        form.agreement_area_id.data = unit.agreement_areas[0].id
 
 
 def saved_message(experience: Experience) -> str:

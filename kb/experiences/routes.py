@@ -50,7 +50,7 @@ def edit(experience_id: int | None) -> Response | str:
     experience = db.get_or_404(Experience, experience_id) if experience_id else None
     if experience is not None and not can_edit(current_user, experience):
         abort(403)
-    form = form_options.prepared_form(experience)
+    form = form_options.prepared_form(experience, request.args.get("unit", type=int))
     warnings: list = []
     if form.is_submitted() and form.action() != "preview" and form.validate():
         saved, warnings = _try_save(form, experience)

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from kb.auth.models import Role
 from kb.experiences.models import Experience
 from kb.experiences.periods import from_columns
 from kb.markdown import render_markdown
@@ -33,4 +34,6 @@ def markdown_preview(text: str | None) -> Markup:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.globals.update(period=period, money=money, render_markdown=markdown_preview)
+    app.jinja_env.globals.update(
+        period=period, money=money, render_markdown=markdown_preview, Role=Role
+    )

@@ -15,6 +15,9 @@ Identity numbers (blocking). A candidate is ``[CC]YYMMDD[sep]NNNN`` where:
   candidate, so letters and punctuation around it do not matter ("(811218-9876)",
   "pnr:811218-9876,").
 
+Not recognised: the last four split ("811218-98 76"), dots as separators ("81.12.18-9876")
+and masked numbers ("811218-XXXX").
+
 A candidate is refused only when it is valid: a real date and a correct Luhn check digit.
 ``stdnum.se.personnummer.is_valid`` decides for personnummer. It rejects samordningsnummer
 (day + 60) as an impossible date, so for days 61-91 the date is checked with
@@ -30,10 +33,13 @@ Nothing may come straight before it that makes it part of another token (a lette
 "+", "-", "/", "." or ","), which keeps out diarienummer such as "SN 2023/0456-2.4".
 
 Precedence: identity numbers are checked first, and a phone candidate that overlaps a
-refused identity number is not reported again. So "0504121234" is a personnummer when its
-check digit holds and otherwise a phone number. A phone candidate in identity-number shape
-with a separator ("050412-1234", bad check digit) or in date shape ("01-03-2024") is not
-reported: nobody writes phone numbers like that.
+refused identity number or an e-mail address is not reported again. So "0504121234" is a
+personnummer when its check digit holds and otherwise a phone number, while "070-123 45 69"
+(grouped like a phone) is always a phone. A phone candidate in identity-number shape with a
+separator ("050412-1234", bad check digit) or in date shape ("01-03-2024") is not reported:
+nobody writes phone numbers like that.
+
+E-mail addresses (warning): a local part, "@", and a domain with a top-level label of letters.
 """
 
 from __future__ import annotations

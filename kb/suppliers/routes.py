@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
 
 from kb.extensions import db
 from kb.suppliers.models import Supplier, Unit
+from kb.suppliers.services import knowledge_for, supplier_contracts
 
 bp = Blueprint("suppliers", __name__)
 
@@ -13,10 +15,26 @@ bp = Blueprint("suppliers", __name__)
 @bp.route("/leverantorer/<int:supplier_id>")
 def supplier(supplier_id: int) -> str:
     found = db.get_or_404(Supplier, supplier_id)
-    return render_template("suppliers/supplier.html", supplier=found)
+    knowledge = knowledge_for(
+        current_user, [u.id for u in found.units], found.id, current_app.config["MIN_GROUP_SIZE"]
+    )
+    return render_template(
+        "suppliers/supplier.html",
+        supplier=found,
+        contracts=supplier_contracts(found.id),
+        knowledge=knowledge,
+    )
 
 
 @bp.route("/verksamheter/<int:unit_id>")
 def unit(unit_id: int) -> str:
     found = db.get_or_404(Unit, unit_id)
-    return render_template("suppliers/unit.html", unit=found)
+    knowledge = knowledge_for(
+        current_user, [found.id], found.supplier_id, current_app.config["MIN_GROUP_SIZE"]
+    )
+    return render_template(
+        "suppliers/unit.html",
+        unit=found,
+        contracts=supplier_contracts(found.supplier_id, unit_id=found.id),
+        knowledge=knowledge,
+    )
