@@ -42,7 +42,8 @@ def render_markdown(text: str | None) -> str:
     """Return safe HTML for Markdown text; headings are demoted below the page's own."""
     if not text or not text.strip():
         return ""
-    html = cmarkgfm.markdown_to_html(text)
+    # Raw HTML is never wanted: escape it so it shows as typed instead of vanishing.
+    html = cmarkgfm.markdown_to_html(text.replace("<", "&lt;"))
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h4>").replace("</h2>", "</h4>")
     return _cleaner.clean(html)
