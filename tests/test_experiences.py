@@ -255,7 +255,10 @@ def test_preview_renders_markdown_without_saving_and_refreshes_contracts(
 
 
 def test_script_tags_and_javascript_links_are_sanitised_away(client, caseworker, app_db):
-    hostile = '<script>alert("x")</script> [klicka](javascript:alert(1)) <img src=x onerror=alert(2)> **kvar**'
+    hostile = (
+        '<script>alert("x")</script> [klicka](javascript:alert(1)) '
+        "<img src=x onerror=alert(2)> **kvar**"
+    )
     assert post_experience(client, complete_form(caseworker, worked_md=hostile)).status_code == 302
     with app_db() as session:
         html = session.scalar(select(Experience.worked_html))
