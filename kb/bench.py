@@ -15,7 +15,7 @@ from pathlib import Path
 from flask_migrate import downgrade, upgrade
 
 from config import Config
-from kb import create_app
+from kb import bench_requests, create_app
 from kb.audit.context import Actor, acting_as
 from kb.demo.loader import generate_scale, load_demo
 from kb.extensions import db
@@ -32,7 +32,10 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def bench_database(label: str, url: str, instance: Path) -> None:
-    app = create_app(Config, {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance})
+    app = create_app(
+        Config,
+        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance, "WTF_CSRF_ENABLED": False},
+    )
     with app.app_context(), acting_as(BENCH_ACTOR):
         if url.startswith("postgresql"):
             downgrade(revision="base")
@@ -40,10 +43,20 @@ def bench_database(label: str, url: str, instance: Path) -> None:
         demo_seconds = timed(load_demo)
         scale_seconds = timed(lambda: generate_scale(SCALE_ROWS))
         db.engine.dispose()
+    _supplier_id, experiences = bench_requests.busiest_supplier(app)
+    saving = bench_requests.bench_saving(app)
+    page_as_curator = bench_requests.bench_supplier_page(app, "kunskap@vidala.example")
+    page_as_caseworker = bench_requests.bench_supplier_page(app, "handlaggare@alvsjohamn.example")
     print(f"{label}: demo load                 {demo_seconds:8.2f} s")
     print(
         f"{label}: --scale {SCALE_ROWS} experiences {scale_seconds:8.2f} s  "
         f"({SCALE_ROWS / scale_seconds:,.0f} experiences/s, target >= 2,000/s)"
+    )
+    print(f"{label}: save a submitted experience (audit + outbox) {saving}  target p95 < 50 ms")
+    print(f"{label}: supplier page, {experiences} experiences, curator    {page_as_curator}")
+    print(
+        f"{label}: supplier page, {experiences} experiences, caseworker {page_as_caseworker}"
+        "  target p95 < 150 ms"
     )
 
 

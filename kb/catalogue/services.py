@@ -154,8 +154,7 @@ def _unit_conditions(filters: CatalogueFilter) -> list[ColumnElement[bool]]:
 
 
 def _supplier_conditions(filters: CatalogueFilter) -> list[ColumnElement[bool]]:
-    """A supplier matches when one of its units meets every unit filter, and it has a
-    contract with the chosen status."""
+    """Match suppliers with one unit meeting every unit filter and a contract in that status."""
     conditions: list[ColumnElement[bool]] = []
     unit_conditions = _unit_conditions(filters)
     if unit_conditions:

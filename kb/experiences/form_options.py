@@ -74,11 +74,18 @@ def prepared_form(
         _preselect(form, preselected_unit)
     if experience is None and not form.submission_key.data:
         form.submission_key.data = str(uuid.uuid4())
+    if experience is not None and experience.status == ExperienceStatus.SUBMITTED:
+        form.submit_experience.label.text = _("Spara ändringar")
+    return form
+
+
+def with_choices(form: ExperienceForm) -> ExperienceForm:
+    """Fill the selects' options, needed only when the form is shown (saving validates itself)."""
+    form.unit_id.choices = unit_choices()
+    form.agreement_area_id.choices = area_choices()
     form.contract_id.choices = contract_choices(
         form.unit_id.data, form.agreement_area_id.data, form.start.data, form.end.data
     )
-    if experience is not None and experience.status == ExperienceStatus.SUBMITTED:
-        form.submit_experience.label.text = _("Spara ändringar")
     return form
 
 

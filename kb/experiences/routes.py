@@ -58,7 +58,10 @@ def edit(experience_id: int | None) -> Response | str:
             flash(form_options.saved_message(saved), "success")
             return redirect(url_for("experiences.detail", experience_id=saved.id))
     return render_template(
-        "experiences/form.html", form=form, experience=experience, warnings=warnings
+        "experiences/form.html",
+        form=form_options.with_choices(form),
+        experience=experience,
+        warnings=warnings,
     )
 
 

@@ -47,23 +47,33 @@
       Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
         group.hidden = !group.querySelector("option:not([hidden])");
       });
-      status.textContent = words.length ? shown + " träffar" : "";
-      if (shown === 1 && firstMatch) {
+      status.textContent = words.length ? (shown === 1 ? "1 träff" : shown + " träffar") : "";
+      if (shown === 1 && firstMatch && select.value !== firstMatch.value) {
         select.value = firstMatch.value;
         select.dispatchEvent(new Event("change"));
       }
     });
+    // Enter in the search box must not submit the whole form ("Skicka in" is its default
+    // button).
+    input.addEventListener("keydown", function (event) {
+      if (event.key === "Enter") { event.preventDefault(); }
+    });
   }
+
+  var latestRequest = 0;
 
   function refreshContracts() {
     var params = new URLSearchParams({
       unit_id: unit.value, agreement_area_id: area.value, start: start.value, end: end.value
     });
+    var request = ++latestRequest;
     fetch(form.dataset.contractsUrl + "?" + params.toString(), { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data) { return; }
-        if (data.areas.length === 1 && area.value === "0") {
+        // Answers can arrive out of order: only the latest request may fill the list.
+        if (!data || request !== latestRequest) { return; }
+        // A unit in a single area: choose it (also when another unit's area was chosen).
+        if (data.areas.length === 1 && area.value !== String(data.areas[0])) {
           area.value = String(data.areas[0]);
           refreshContracts();
           return;

@@ -1,0 +1,108 @@
+"""Request-level figures for ``make bench``: saving an experience and rendering a supplier page."""
+
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from kb.demo.loader import DEMO_PASSWORD
+from kb.experiences.models import Experience, ExperienceStatus
+from kb.extensions import db
+from kb.suppliers.models import Unit
+from kb.tenders.models import Contract
+from kb.themes import Theme
+
+SAVES = 200
+PAGE_RENDERS = 60
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    median = statistics.median(ordered)
+    return f"median {median * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms  (n={len(ordered)})"
+
+
+def timed_requests(action: Callable[[int], object], count: int) -> list[float]:
+    samples = []
+    for number in range(count):
+        started = time.perf_counter()
+        action(number)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def signed_in(app: Flask, email: str) -> FlaskClient:
+    client = app.test_client()
+    response = client.post("/logga-in", data={"email": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, "bench sign-in failed"
+    return client
+
+
+def _form_for_a_contracted_unit(app: Flask) -> dict[str, str]:
+    with app.app_context():
+        contract = db.session.scalar(select(Contract).where(Contract.status == "aktivt").limit(1))
+        unit = contract.units[0]
+        data = {
+            "unit_id": str(unit.id),
+            "agreement_area_id": str(contract.tender_round.agreement_area_id),
+            "contract_id": str(contract.id),
+            "placement_kind": "behandling",
+            "legal_basis": "sol",
+            "age_band": "16-17",
+            "start": "2024-01",
+            "end": "2024-08",
+            "end_reason": "planerat",
+            "goal_attainment": "3",
+            "daily_price": "4 200",
+            "would_place_again": "ja",
+            "worked_md": "Kontaktpersonen var **närvarande** och bemanningen stabil.",
+            "not_worked_md": "Skolgången kom igång sent.",
+            "advice_md": "Fråga om kvällsbemanningen.",
+            "submit_experience": "Skicka in",
+        }
+    data.update({f"rating_{theme.value}": "4" for theme in Theme})
+    return data
+
+
+def bench_saving(app: Flask) -> str:
+    client = signed_in(app, "handlaggare@alvsjohamn.example")
+    form = _form_for_a_contracted_unit(app)
+
+    def save(_number: int) -> None:
+        response = client.post(
+            "/erfarenheter/ny", data={**form, "submission_key": str(uuid.uuid4())}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+
+    return percentiles(timed_requests(save, SAVES))
+
+
+def busiest_supplier(app: Flask) -> tuple[int, int]:
+    with app.app_context():
+        row = db.session.execute(
+            select(Unit.supplier_id, func.count(Experience.id))
+            .join(Experience, Experience.unit_id == Unit.id)
+            .where(Experience.status == ExperienceStatus.SUBMITTED)
+            .group_by(Unit.supplier_id)
+            .order_by(func.abs(func.count(Experience.id) - 500))
+            .limit(1)
+        ).one()
+    return row[0], row[1]
+
+
+def bench_supplier_page(app: Flask, email: str) -> str:
+    client = signed_in(app, email)
+    supplier_id, _count = busiest_supplier(app)
+
+    def render(_number: int) -> None:
+        assert client.get(f"/leverantorer/{supplier_id}").status_code == 200
+
+    render(0)
+    return percentiles(timed_requests(render, PAGE_RENDERS))
