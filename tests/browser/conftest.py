@@ -15,6 +15,8 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +26,36 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from playwright.sync_api import Response as PageResponse
 from sqlalchemy import create_engine
+from stdnum.se import orgnr
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from config import TestConfig
 from kb import create_app
 from kb.auth.models import Role, User
 from kb.database import Base
+from kb.experiences.models import (
+    AgeBand,
+    EndReason,
+    Experience,
+    ExperienceRating,
+    ExperienceStatus,
+    LegalBasis,
+    PlacementKind,
+    WouldPlaceAgain,
+)
 from kb.extensions import db as kb_db
+from kb.markdown import render_markdown
 from kb.organisations.models import Organisation, OrganisationKind
+from kb.suppliers.models import AgreementArea, AreaCategory, LegalForm, Supplier, Unit
+from kb.tenders.models import (
+    Contract,
+    ContractStatus,
+    ContractStatusChange,
+    ProcurementForm,
+    TenderRound,
+    TenderRoundStatus,
+)
+from kb.themes import Theme
 
 CHROMIUM_PATH = os.environ.get("KB_CHROMIUM_PATH", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("KB_REQUIRE_BROWSER") == "1"
@@ -70,6 +94,58 @@ PEOPLE = {
     ),
     Role.ADMIN: Person(Role.ADMIN, "Ada Administratör", "admin@test.invalid", "Testförbundet"),
 }
+
+
+@dataclass(frozen=True)
+class World:
+    """The fictional catalogue seeded beside the people (every name is invented).
+
+    ``unit`` serves only ``area`` and is covered by the active ``contract``; another member
+    municipality (``other_municipality``) has submitted ``seeded_experiences`` experiences
+    about it, one fewer than ``min_group_size``, so the caseworker's aggregate is suppressed
+    until one more experience arrives. ``second_unit`` (same supplier and contract) serves
+    ``area`` and ``second_area`` and has no experiences.
+    """
+
+    area: str = "Påhittade HVB-hem för unga"
+    second_area: str = "Låtsade stödboenden"
+    supplier: str = "Fantasivården AB"
+    supplier_org_number: str = "559990-0098"
+    unit: str = "Ekbackens HVB"
+    second_unit: str = "Granbackens HVB"
+    unit_municipality: str = "Hittepå"
+    round_reference: str = "TEST 2023/901"
+    round_title: str = "Påhittade HVB-hem för unga – ramavtal 2024–2027"
+    contract: str = "TEST 2023/901-01"
+    other_municipality: str = "Låtsasby"
+    other_caseworker_email: str = "latsas@test.invalid"
+    min_group_size: int = 3
+    seeded_experiences: int = 2
+
+
+WORLD = World()
+
+# The other municipality's experiences about WORLD.unit: (start, end, end reason, would place
+# again, daily price, ratings; a theme left out is rated 3, None means "ej aktuellt").
+SEEDED_EXPERIENCES = (
+    (
+        (2024, 2),
+        (2024, 9),
+        EndReason.PLANNED,
+        WouldPlaceAgain.YES,
+        Decimal(4200),
+        {Theme.BEMANNING: 3, Theme.SKOLA: 4},
+    ),
+    (
+        (2024, 5),
+        (2025, 1),
+        EndReason.BREAKDOWN,
+        WouldPlaceAgain.NO,
+        Decimal(4800),
+        {Theme.BEMANNING: 2, Theme.SKOLA: None},
+    ),
+)
+assert len(SEEDED_EXPERIENCES) == WORLD.seeded_experiences < WORLD.min_group_size
 
 
 # --- Chromium -------------------------------------------------------------------------------
@@ -111,12 +187,15 @@ class LiveServer:
     url: str
     people: dict[Role, Person]
     password: str
+    world: World = WORLD
+    unit_ids: dict[str, int] = field(default_factory=dict)
 
     def __call__(self, path: str) -> str:
         return self.url + path
 
 
-def _seed(app: Flask) -> None:
+def _seed(app: Flask) -> dict[str, int]:
+    """Seed people and the fictional catalogue; return the unit ids by name."""
     with app.app_context():
         federation = Organisation(name="Testförbundet", kind=OrganisationKind.INTERMEDIARY)
         municipality = Organisation(
@@ -134,7 +213,100 @@ def _seed(app: Flask) -> None:
             user.set_password(PASSWORD)
             user.set_roles({person.role})
             kb_db.session.add(user)
+        units = _seed_catalogue(federation, municipality)
         kb_db.session.commit()
+        return {unit.name: unit.id for unit in units}
+
+
+def _seed_catalogue(federation: Organisation, municipality: Organisation) -> list[Unit]:
+    """One supplier with two units, an active contract, and another municipality's
+    experiences; see ``World``."""
+    assert orgnr.is_valid(WORLD.supplier_org_number)
+    other = Organisation(
+        name=WORLD.other_municipality, kind=OrganisationKind.MUNICIPALITY, member_of=federation
+    )
+    author = User(
+        name="Lo Låtsas", email=WORLD.other_caseworker_email, organisation=other, active=True
+    )
+    author.set_password(PASSWORD)
+    author.set_roles({Role.CASEWORKER})
+    area = AgreementArea(name=WORLD.area, category=AreaCategory.IFO)
+    second_area = AgreementArea(name=WORLD.second_area, category=AreaCategory.IFO)
+    supplier = Supplier(
+        name=WORLD.supplier, org_number=WORLD.supplier_org_number, legal_form=LegalForm.AKTIEBOLAG
+    )
+    units = [
+        Unit(
+            supplier=supplier,
+            name=name,
+            age_min=12,
+            age_max=20,
+            places=8,
+            municipality=WORLD.unit_municipality,
+            agreement_areas=areas,
+        )
+        for name, areas in (
+            (WORLD.unit, [area]),
+            (WORLD.second_unit, [area, second_area]),
+        )
+    ]
+    tender_round = TenderRound(
+        reference=WORLD.round_reference,
+        title=WORLD.round_title,
+        agreement_area=area,
+        procurement_form=ProcurementForm.LOU_FRAMEWORK,
+        lead_organisation=federation,
+        status=TenderRoundStatus.ACTIVE,
+        published_on=date(2023, 6, 1),
+        contract_start=date(2024, 1, 1),
+        contract_end=date(2027, 12, 31),
+        participants=[municipality, other],
+    )
+    contract = Contract(
+        tender_round=tender_round,
+        supplier=supplier,
+        reference=WORLD.contract,
+        status=ContractStatus.ACTIVE,
+        units=list(units),
+    )
+    contract.status_changes.append(
+        ContractStatusChange(
+            to_status=ContractStatus.ACTIVE,
+            changed_on=date(2024, 1, 1),
+            reason="Avtal tecknat efter tilldelning.",
+        )
+    )
+    kb_db.session.add_all([other, author, area, second_area, supplier, tender_round, contract])
+    for start, end, end_reason, again, price, ratings in SEEDED_EXPERIENCES:
+        text = "Tydlig genomförandeplan och snabb återkoppling från kontaktpersonen."
+        kb_db.session.add(
+            Experience(
+                organisation=other,
+                author=author,
+                unit=units[0],
+                agreement_area=area,
+                contract=contract,
+                placement_kind=PlacementKind.TREATMENT,
+                legal_basis=LegalBasis.SOL,
+                age_band=AgeBand.AGE_13_15,
+                start_year=start[0],
+                start_month=start[1],
+                end_year=end[0],
+                end_month=end[1],
+                end_reason=end_reason,
+                would_place_again=again,
+                daily_price=price,
+                worked_md=text,
+                worked_html=render_markdown(text),
+                status=ExperienceStatus.SUBMITTED,
+                submitted_at=datetime(end[0], end[1], 15, 12),
+                ratings=[
+                    ExperienceRating(theme=theme, rating=ratings.get(theme, 3))
+                    for theme in Theme
+                ],
+            )
+        )
+    return units
 
 
 @pytest.fixture(scope="session")
@@ -151,15 +323,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "SQLALCHEMY_DATABASE_URI": database_url,
             "INSTANCE_PATH": folder / "instance",
             "WHOOSH_INDEX_PATH": str(folder / "instance" / "whoosh-index"),
+            "MIN_GROUP_SIZE": WORLD.min_group_size,
         },
     )
-    _seed(app)
+    unit_ids = _seed(app)
 
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="kb-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", PEOPLE, PASSWORD)
+        yield LiveServer(
+            f"http://127.0.0.1:{server.server_port}", PEOPLE, PASSWORD, WORLD, unit_ids
+        )
     finally:
         server.shutdown()
         thread.join(timeout=10)
