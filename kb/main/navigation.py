@@ -19,13 +19,29 @@ class MenuEntry:
     endpoint: str
     label: object
     roles: tuple[Role, ...]
+    also_current: tuple[str, ...] = ()
 
 
 MENU = (
     MenuEntry("main.index", _l("Start"), ALL_ROLES),
-    MenuEntry("experiences.mine", _l("Mina erfarenheter"), (Role.CASEWORKER,)),
-    MenuEntry("catalogue.suppliers", _l("Leverantörer"), ALL_ROLES),
-    MenuEntry("catalogue.areas", _l("Avtalsområden"), ALL_ROLES),
+    MenuEntry(
+        "experiences.mine",
+        _l("Mina erfarenheter"),
+        (Role.CASEWORKER,),
+        ("experiences.edit", "experiences.detail"),
+    ),
+    MenuEntry(
+        "catalogue.suppliers",
+        _l("Leverantörer"),
+        ALL_ROLES,
+        ("catalogue.units", "suppliers.supplier", "suppliers.unit"),
+    ),
+    MenuEntry(
+        "catalogue.areas",
+        _l("Avtalsområden"),
+        ALL_ROLES,
+        ("catalogue.area", "catalogue.tender_round"),
+    ),
     MenuEntry("audit.index", _l("Ändringslogg"), (Role.ADMIN, Role.CURATOR)),
     MenuEntry("admin.users", _l("Användare"), (Role.ADMIN,)),
     MenuEntry("admin.organisations", _l("Organisationer"), (Role.ADMIN,)),
@@ -43,7 +59,11 @@ def navigation() -> list[MenuItem]:
     if not current_user.is_authenticated:
         return []
     return [
-        MenuItem(url_for(entry.endpoint), str(entry.label), request.endpoint == entry.endpoint)
+        MenuItem(
+            url_for(entry.endpoint),
+            str(entry.label),
+            request.endpoint in (entry.endpoint, *entry.also_current),
+        )
         for entry in MENU
         if current_user.has_role(*entry.roles)
     ]

@@ -301,8 +301,7 @@ def _seed_catalogue(federation: Organisation, municipality: Organisation) -> lis
                 status=ExperienceStatus.SUBMITTED,
                 submitted_at=datetime(end[0], end[1], 15, 12),
                 ratings=[
-                    ExperienceRating(theme=theme, rating=ratings.get(theme, 3))
-                    for theme in Theme
+                    ExperienceRating(theme=theme, rating=ratings.get(theme, 3)) for theme in Theme
                 ],
             )
         )
