@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from kb.audit.models import AuditRecord
 from kb.auth.models import Role, User
+from kb.experiences.models import Experience
+from kb.experiences.visibility import readable_by
 from kb.extensions import db
 from kb.main.services import organisation_scope
 
@@ -19,9 +23,26 @@ class AuditFilter:
     entity_id: str | None = None
 
 
+HIDDEN_VALUE = "[dolt]"
+# Entities whose logged values are only shown to readers who may read the object itself.
+EXPERIENCE_ENTITIES = {"Experience", "ExperienceRating"}
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """An audit record as shown to one reader: values they may not read are hidden."""
+
+    occurred_at: datetime
+    actor_label: str
+    action: str
+    entity: str
+    entity_id: str
+    changes: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class AuditPage:
-    records: list[AuditRecord]
+    records: list[AuditRow]
     page: int
     has_next: bool
 
@@ -30,10 +51,43 @@ def _visible_to(reader: User) -> Select:
     statement = select(AuditRecord)
     if reader.has_role(Role.ADMIN):
         return statement
-    scope = organisation_scope(reader)
-    return statement.where(
-        or_(AuditRecord.organisation_id.in_(scope), AuditRecord.organisation_id.is_(None))
+    return statement.where(AuditRecord.organisation_id.in_(organisation_scope(reader)))
+
+
+def _experience_id(record: AuditRecord) -> int | None:
+    head = record.entity_id.split(":", 1)[0]
+    return int(head) if record.entity in EXPERIENCE_ENTITIES and head.isdigit() else None
+
+
+def _as_rows(reader: User, records: list[AuditRecord]) -> list[AuditRow]:
+    """Hide the logged values of experiences the reader may not read (DESIGN section 5)."""
+    ids = {i for i in map(_experience_id, records) if i is not None}
+    readable = (
+        set(
+            db.session.scalars(
+                select(Experience.id).where(Experience.id.in_(ids), readable_by(reader))
+            )
+        )
+        if ids
+        else set()
     )
+    rows = []
+    for record in records:
+        experience_id = _experience_id(record)
+        changes = record.changes
+        if experience_id is not None and experience_id not in readable:
+            changes = {name: [HIDDEN_VALUE, HIDDEN_VALUE] for name in changes}
+        rows.append(
+            AuditRow(
+                record.occurred_at,
+                record.actor_label,
+                record.action,
+                record.entity,
+                record.entity_id,
+                changes,
+            )
+        )
+    return rows
 
 
 def audit_page(reader: User, filters: AuditFilter, page: int, per_page: int) -> AuditPage:
@@ -46,8 +100,8 @@ def audit_page(reader: User, filters: AuditFilter, page: int, per_page: int) -> 
         statement = statement.where(AuditRecord.entity_id == filters.entity_id)
     statement = statement.order_by(AuditRecord.id.desc())
     statement = statement.offset((page - 1) * per_page).limit(per_page + 1)
-    rows = list(db.session.scalars(statement))
-    return AuditPage(rows[:per_page], page, len(rows) > per_page)
+    records = list(db.session.scalars(statement))
+    return AuditPage(_as_rows(reader, records[:per_page]), page, len(records) > per_page)
 
 
 def audited_entities() -> list[str]:
