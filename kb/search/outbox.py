@@ -1,0 +1,115 @@
+"""Drain the search outbox into the index: nothing is lost, nothing is applied twice for long.
+
+Rows are written in the same transaction as the change (kb.audit.recorder). A drain reads a
+batch, applies it to the index (one index commit per operation kind), and deletes the rows
+only after the index has committed. If the drain dies part-way, the rows are still there and
+the next drain applies them again; upserts and deletes are idempotent, so that is safe. On
+PostgreSQL several drainers may run at once: ``FOR UPDATE SKIP LOCKED`` gives each its own rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+
+from kb.database import utcnow
+from kb.extensions import db
+from kb.search.backend import SearchBackend
+from kb.search.documents import SOURCES, load_documents
+from kb.search.models import SearchOutbox
+
+BATCH_SIZE = 500
+MAX_BACKOFF = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class DrainResult:
+    applied: int
+    failed: int = 0
+    error: str | None = None
+
+
+def _claim(batch_size: int) -> list[SearchOutbox]:
+    statement = (
+        select(SearchOutbox)
+        .where(SearchOutbox.available_at <= utcnow())
+        .order_by(SearchOutbox.id)
+        .limit(batch_size)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    return list(db.session.scalars(statement))
+
+
+def _plan(rows: list[SearchOutbox]) -> tuple[dict[str, set[int]], list[str]]:
+    """The last operation per document wins; unknown kinds are dropped."""
+    latest: dict[tuple[str, int], str] = {}
+    for row in rows:
+        if row.entity in SOURCES:
+            latest[(row.entity, row.entity_id)] = row.operation
+    upserts: dict[str, set[int]] = defaultdict(set)
+    deletes: list[str] = []
+    for (kind, entity_id), operation in latest.items():
+        if operation == "delete":
+            deletes.append(f"{kind}:{entity_id}")
+        else:
+            upserts[kind].add(entity_id)
+    return upserts, deletes
+
+
+def _apply(backend: SearchBackend, rows: list[SearchOutbox]) -> None:
+    upserts, deletes = _plan(rows)
+    documents = []
+    for kind, ids in upserts.items():
+        found = load_documents(kind, ids)
+        documents += found
+        present = {document.entity_id for document in found}
+        deletes += [f"{kind}:{missing}" for missing in ids - present]  # gone since queued
+    if deletes:
+        backend.delete(deletes)
+    if documents:
+        backend.upsert(documents)
+
+
+def _postpone(row_ids: list[int], error: Exception) -> None:
+    for row in db.session.scalars(select(SearchOutbox).where(SearchOutbox.id.in_(row_ids))):
+        row.attempts += 1
+        row.last_error = f"{type(error).__name__}: {error}"[:1000]
+        row.available_at = utcnow() + min(MAX_BACKOFF, timedelta(seconds=2**row.attempts))
+
+
+def drain_once(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> DrainResult:
+    """Apply one batch; commit the database. Failures stay in the outbox for a later retry."""
+    rows = _claim(batch_size)
+    if not rows:
+        db.session.rollback()
+        return DrainResult(0)
+    row_ids = [row.id for row in rows]
+    try:
+        _apply(backend, rows)
+    except Exception as error:  # any index failure must leave the rows queued
+        db.session.rollback()
+        _postpone(row_ids, error)
+        db.session.commit()
+        return DrainResult(0, failed=len(row_ids), error=str(error))
+    db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids)))
+    db.session.commit()
+    return DrainResult(len(row_ids))
+
+
+def drain(
+    backend: SearchBackend, batch_size: int = BATCH_SIZE, max_batches: int = 1000
+) -> DrainResult:
+    """Drain until the outbox is empty, a batch fails, or max_batches is reached."""
+    applied = 0
+    for _ in range(max_batches):
+        result = drain_once(backend, batch_size)
+        applied += result.applied
+        if result.error is not None:
+            return DrainResult(applied, result.failed, result.error)
+        if result.applied == 0:
+            break
+    return DrainResult(applied)
