@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.main import navigation, template_helpers
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
+    from kb.search.routes import bp as search_bp
     from kb.suppliers.routes import bp as suppliers_bp
 
     app.register_blueprint(auth_bp)
@@ -73,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(catalogue_bp)
     app.register_blueprint(suppliers_bp)
     app.register_blueprint(experiences_bp)
+    app.register_blueprint(search_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)

@@ -16,7 +16,13 @@ def fill(path: str) -> int:
         catalogue = read_po(handle, locale="sv")
     filled = 0
     for message in catalogue:
-        if message.id and not message.string:
+        if not message.id:
+            continue
+        if isinstance(message.id, tuple | list):  # plural: singular and plural forms
+            if not all(message.string):
+                message.string = tuple(message.id)
+                filled += 1
+        elif not message.string:
             message.string = message.id
             filled += 1
         message.flags.discard("fuzzy")

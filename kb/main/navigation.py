@@ -24,6 +24,7 @@ class MenuEntry:
 
 MENU = (
     MenuEntry("main.index", _l("Start"), ALL_ROLES),
+    MenuEntry("search.index", _l("Sök"), ALL_ROLES),
     MenuEntry(
         "experiences.mine",
         _l("Mina erfarenheter"),

@@ -32,26 +32,26 @@
 
     input.addEventListener("input", function () {
       var words = input.value.toLowerCase().split(/\s+/).filter(Boolean);
-      var shown = 0;
-      var firstMatch = null;
-      options.forEach(function (option) {
+      var matches = options.filter(function (option) {
         var text = (option.textContent + " " + (option.parentNode.label || "")).toLowerCase();
-        var match = option.value === "0" || words.every(function (w) { return text.indexOf(w) !== -1; });
-        option.hidden = !match;
-        option.disabled = !match && option.value !== "0";
-        if (match && option.value !== "0") {
-          shown += 1;
-          if (!firstMatch) { firstMatch = option; }
-        }
+        return option.value !== "0" && words.every(function (w) { return text.indexOf(w) !== -1; });
+      });
+      var shown = matches.length;
+      status.textContent = words.length ? (shown === 1 ? "1 träff" : shown + " träffar") : "";
+      if (shown === 1 && select.value !== matches[0].value) {
+        select.value = matches[0].value;
+        select.dispatchEvent(new Event("change"));
+      }
+      // Hide the units that don't match, but never the chosen one: a disabled option is not
+      // sent with the form, so the unit on screen would silently be lost on submit.
+      options.forEach(function (option) {
+        var keep = option.value === "0" || option.selected || matches.indexOf(option) !== -1;
+        option.hidden = !keep;
+        option.disabled = !keep;
       });
       Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (group) {
         group.hidden = !group.querySelector("option:not([hidden])");
       });
-      status.textContent = words.length ? (shown === 1 ? "1 träff" : shown + " träffar") : "";
-      if (shown === 1 && firstMatch && select.value !== firstMatch.value) {
-        select.value = firstMatch.value;
-        select.dispatchEvent(new Event("change"));
-      }
     });
     // Enter in the search box must not submit the whole form ("Skicka in" is its default
     // button).
@@ -62,7 +62,8 @@
 
   var latestRequest = 0;
 
-  function refreshContracts() {
+  function refreshContracts(event) {
+    var unitChanged = Boolean(event) && event.target === unit;
     var params = new URLSearchParams({
       unit_id: unit.value, agreement_area_id: area.value, start: start.value, end: end.value
     });
@@ -72,8 +73,9 @@
       .then(function (data) {
         // Answers can arrive out of order: only the latest request may fill the list.
         if (!data || request !== latestRequest) { return; }
-        // A unit in a single area: choose it (also when another unit's area was chosen).
-        if (data.areas.length === 1 && area.value !== String(data.areas[0])) {
+        // A unit in a single area: choose that area, also in place of the previous unit's.
+        if (data.areas.length === 1 && (area.value === "0" || unitChanged) &&
+            area.value !== String(data.areas[0])) {
           area.value = String(data.areas[0]);
           refreshContracts();
           return;
