@@ -43,7 +43,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
-    WHOOSH_INDEX_PATH = str(INSTANCE_PATH / "whoosh-index")
+    WHOOSH_INDEX_PATH = None  # <instance>/whoosh-index unless set
+    SEARCH_SYNC = os.environ.get("KB_SEARCH_SYNC", "thread")  # thread | sync | off
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -74,6 +75,7 @@ class TestConfig(Config):
     ENVIRONMENT = "test"
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
+    SEARCH_SYNC = "off"  # search tests switch it to "sync"
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

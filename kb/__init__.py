@@ -29,6 +29,8 @@ def create_app(
     app.config.from_object(config_class)
     app.config.update(overrides)
     app.config["INSTANCE_PATH"] = instance
+    if not app.config.get("WHOOSH_INDEX_PATH"):
+        app.config["WHOOSH_INDEX_PATH"] = str(instance / "whoosh-index")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(instance)
 
@@ -40,6 +42,7 @@ def create_app(
 def _init_extensions(app: Flask) -> None:
     import kb.models  # noqa: F401  (complete the metadata before anything uses it)
     from kb.audit import recorder
+    from kb.search import sync
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
@@ -51,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(BASE_DIR / "kb" / "translations"),
     )
     recorder.install()
+    sync.install()
 
 
 def _register_blueprints(app: Flask) -> None:

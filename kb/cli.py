@@ -20,8 +20,10 @@ from kb.audit.context import Actor, acting_as
 from kb.auth.models import Role
 from kb.extensions import db
 from kb.organisations.models import Organisation, OrganisationKind
+from kb.search.cli import search_cli
 
 kb_cli = AppGroup("kb", help="Kunskapsbanken: demodata och administration.")
+kb_cli.add_command(search_cli)
 CLI_ACTOR = Actor(None, "cli", None)
 
 

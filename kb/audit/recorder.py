@@ -179,6 +179,7 @@ def _record(session: Session, flush_context: UOWTransaction) -> None:
         connection.execute(insert(AuditRecord.__table__), audit_rows)
     if outbox_rows:
         connection.execute(insert(SearchOutbox.__table__), outbox_rows)
+        session.info["kb_search_pending"] = True  # drained after commit, see kb.search.sync
 
 
 def _keep_old_value(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
