@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from kb.search.backend import FACETS
 from kb.search.labels import FACET_LABELS, KIND_LABELS, facet_value_labels
 from kb.search.query import describe
 from kb.search.service import search_for
+from kb.search.sync import wake_drainer
 
 bp = Blueprint("search", __name__)
 
@@ -19,6 +20,7 @@ def index() -> str:
     filters = {name: request.args.get(name, "") for name in FACETS}
     order = request.args.get("ordning", "relevans")
     page = request.args.get("sida", 1, type=int) or 1
+    wake_drainer(current_app._get_current_object())  # catch up on work queued elsewhere
     outcome = search_for(current_user, text, filters, "date" if order == "datum" else "", page)
     labels = facet_value_labels(outcome.page.facets) if outcome.page else {}
     return render_template(

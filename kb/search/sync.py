@@ -53,6 +53,16 @@ def drain_now(app: Flask) -> None:
             log.exception("search drain crashed; rows stay in the outbox")
 
 
+def wake_drainer(app: Flask) -> None:
+    """Start (once) and wake the background drainer, e.g. when someone searches."""
+    if app.config.get("SEARCH_SYNC", "thread") != "thread":
+        return
+    drainer = app.extensions.get("kb_search_drainer")
+    if drainer is None:
+        drainer = app.extensions["kb_search_drainer"] = BackgroundDrainer(app)
+    drainer.wake.set()
+
+
 def _after_commit(session: Session) -> None:
     if not session.info.pop(PENDING, False):
         return
@@ -65,10 +75,7 @@ def _after_commit(session: Session) -> None:
     if mode == "sync":
         drain_now(app)
     elif mode == "thread":
-        drainer = app.extensions.get("kb_search_drainer")
-        if drainer is None:
-            drainer = app.extensions["kb_search_drainer"] = BackgroundDrainer(app)
-        drainer.wake.set()
+        wake_drainer(app)
 
 
 def _after_rollback(session: Session, previous_transaction: object) -> None:
@@ -78,6 +85,4 @@ def _after_rollback(session: Session, previous_transaction: object) -> None:
 def install() -> None:
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(
-            Session, "after_soft_rollback", lambda session, previous: _after_rollback(session)
-        )
+        event.listen(Session, "after_soft_rollback", _after_rollback)
