@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOGUES := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test lint format bench translations i18n-update clean
+.PHONY: run test lint format bench bench-search translations i18n-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ format: $(VENV)/.dev-installed
 
 bench: $(VENV)/.installed translations
 	$(BIN)/python -m kb.bench
+
+bench-search: $(VENV)/.installed translations
+	$(BIN)/python -m kb.bench_search
 
 i18n-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --project=Kunskapsbanken --no-location -o kb/translations/messages.pot .
