@@ -19,11 +19,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urldefrag
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route, sync_playwright
 from playwright.sync_api import Response as PageResponse
 from sqlalchemy import create_engine
 from stdnum.se import orgnr
@@ -100,11 +101,12 @@ PEOPLE = {
 class World:
     """The fictional catalogue seeded beside the people (every name is invented).
 
-    ``unit`` serves only ``area`` and is covered by the active ``contract``; another member
+    ``unit`` serves only ``area`` and is covered by the active ``contract``. Another member
     municipality (``other_municipality``) has submitted ``seeded_experiences`` experiences
-    about it, one fewer than ``min_group_size``, so the caseworker's aggregate is suppressed
-    until one more experience arrives. ``second_unit`` (same supplier and contract) serves
-    ``area`` and ``second_area`` and has no experiences.
+    about it: exactly ``min_group_size``, so a caseworker of the seeded municipality, who may
+    not read them, sees their count and figures, while a theme rated in fewer of them is
+    suppressed. ``second_unit`` (same supplier and contract) serves ``area`` and
+    ``second_area`` and has no experiences.
     """
 
     area: str = "Påhittade HVB-hem för unga"
@@ -120,13 +122,14 @@ class World:
     other_municipality: str = "Låtsasby"
     other_caseworker_email: str = "latsas@test.invalid"
     min_group_size: int = 3
-    seeded_experiences: int = 2
+    seeded_experiences: int = 3
 
 
 WORLD = World()
 
 # The other municipality's experiences about WORLD.unit: (start, end, end reason, would place
 # again, daily price, ratings; a theme left out is rated 3, None means "ej aktuellt").
+# Bemanning is rated 3, 2 and 4; Skola 4 and 5 (and "ej aktuellt"), so fewer than three times.
 SEEDED_EXPERIENCES = (
     (
         (2024, 2),
@@ -144,8 +147,15 @@ SEEDED_EXPERIENCES = (
         Decimal(4800),
         {Theme.BEMANNING: 2, Theme.SKOLA: None},
     ),
+    (
+        (2024, 3),
+        (2024, 11),
+        EndReason.PLANNED,
+        WouldPlaceAgain.YES,
+        Decimal(4500),
+        {Theme.BEMANNING: 4, Theme.SKOLA: 5},
+    ),
 )
-assert len(SEEDED_EXPERIENCES) == WORLD.seeded_experiences < WORLD.min_group_size
 
 
 # --- Chromium -------------------------------------------------------------------------------
@@ -222,6 +232,7 @@ def _seed_catalogue(federation: Organisation, municipality: Organisation) -> lis
     """One supplier with two units, an active contract, and another municipality's
     experiences; see ``World``."""
     assert orgnr.is_valid(WORLD.supplier_org_number)
+    assert len(SEEDED_EXPERIENCES) == WORLD.seeded_experiences
     other = Organisation(
         name=WORLD.other_municipality, kind=OrganisationKind.MUNICIPALITY, member_of=federation
     )
@@ -308,8 +319,10 @@ def _seed_catalogue(federation: Organisation, municipality: Organisation) -> lis
     return units
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A freshly seeded server per test module, so one module's writes (experiences, audit
+    records) never change what another module's tests see."""
     folder = tmp_path_factory.mktemp("browser")
     database_url = f"sqlite:///{folder / 'kb.sqlite'}"
     engine = create_engine(database_url)
@@ -360,11 +373,18 @@ def _describe(violations: list[dict[str, Any]]) -> str:
 
 @dataclass
 class Browse:
-    """A page whose every visited document is checked with axe-core."""
+    """A page whose every visited document is checked with axe-core.
+
+    axe-core needs timers, which never fire in a page with JavaScript turned off. For such a
+    page pass ``checker``: a page with JavaScript on (and every script request refused) that
+    loads a copy of the document at the same address, so that axe sees the same markup with
+    the same style sheets.
+    """
 
     page: Page
     live: LiveServer
     axe: Axe
+    checker: Page | None = None
     loaded: list[str] = field(default_factory=list)
     checked: dict[str, str] = field(default_factory=dict)
     server_errors: list[str] = field(default_factory=list)
@@ -386,7 +406,7 @@ class Browse:
         document = self.page.evaluate(
             "() => window.__kbDocument ??= `${Date.now()}-${Math.random()}`"
         )
-        results = self.axe.run(self.page)
+        results = self.axe.run(self.page if self.checker is None else self._copy_for_axe())
         self.checked[document] = self.page.url
         blocking = [
             violation
@@ -396,6 +416,23 @@ class Browse:
         assert not blocking, (
             f"axe: allvarliga tillgänglighetsfel på {self.page.url}\n{_describe(blocking)}"
         )
+
+    def _copy_for_axe(self) -> Page:
+        """Load the current document's markup into the checker page, at the same address."""
+        assert self.checker is not None
+        url, html = self.page.url, self.page.content()
+        address = urldefrag(url).url
+
+        def serve_copy(route: Route) -> None:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+        self.checker.route(lambda requested: urldefrag(requested).url == address, serve_copy)
+        try:
+            self.checker.goto(url)
+        finally:
+            self.checker.unroute_all()
+            self.checker.route("**/*.js", lambda route: route.abort())
+        return self.checker
 
     def visit(self, path: str) -> PageResponse:
         """Open a path on the live server and check the page."""
@@ -463,11 +500,21 @@ def open_page(
 ) -> Iterator[Callable[..., Browse]]:
     """Open a fresh browser context (own cookies) as a guarded ``Browse``."""
     opened: list[tuple[BrowserContext, Browse]] = []
+    checkers: list[BrowserContext] = []
 
     def open_one(**context_options: Any) -> Browse:
         context = browser.new_context(locale="sv-SE", **context_options)
         context.set_default_timeout(TIMEOUT_MS)
-        browse = Browse(context.new_page(), live_server, axe)
+        checker = None
+        if context_options.get("java_script_enabled") is False:
+            checker_context = browser.new_context(
+                locale="sv-SE", **{**context_options, "java_script_enabled": True}
+            )
+            checker_context.set_default_timeout(TIMEOUT_MS)
+            checkers.append(checker_context)
+            checker = checker_context.new_page()
+            checker.route("**/*.js", lambda route: route.abort())
+        browse = Browse(context.new_page(), live_server, axe, checker)
         opened.append((context, browse))
         return browse
 
@@ -477,7 +524,7 @@ def open_page(
             for _context, browse in opened:
                 browse.verify()
     finally:
-        for context, _browse in opened:
+        for context in [*(context for context, _browse in opened), *checkers]:
             context.close()
 
 
