@@ -18,7 +18,7 @@ from kb.database import Base
 from kb.extensions import db
 from tests.conftest import POSTGRES_URL, require_postgres
 
-MIGRATION_DB = "kb_migration_check"
+MIGRATION_DB = f"{make_url(POSTGRES_URL).database}_migration_check" if POSTGRES_URL else ""
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
