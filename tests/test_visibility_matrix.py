@@ -380,7 +380,7 @@ GET_MATRIX = (
     Route("/logg/", "/logg/", roles(Role.ADMIN, Role.CURATOR)),
     Route("/logg/", "/logg/?entity=Experience", roles(Role.ADMIN, Role.CURATOR)),
     Route("/leverantorer", "/leverantorer", everyone),
-    Route("/sok", "/sok?q=ÄGARTEXT OR GRANNTEXT OR UTKASTTEXT", everyone),
+    Route("/sok", "/sok?q=placering OR bemanning", everyone),
     Route("/verksamheter", "/verksamheter", everyone),
     Route("/avtalsomraden", "/avtalsomraden", everyone),
     Route("/avtalsomraden/<int:area_id>", "/avtalsomraden/{area}", everyone),
