@@ -34,7 +34,12 @@ def timed(action: Callable[[], object]) -> float:
 def bench_database(label: str, url: str, instance: Path) -> None:
     app = create_app(
         Config,
-        {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": instance, "WTF_CSRF_ENABLED": False},
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": instance,
+            "WTF_CSRF_ENABLED": False,
+            "SEARCH_SYNC": "off",
+        },
     )
     with app.app_context(), acting_as(BENCH_ACTOR):
         if url.startswith("postgresql"):

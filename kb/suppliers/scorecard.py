@@ -59,7 +59,8 @@ def load_facts(condition: ColumnElement[bool]) -> list[ExperienceFacts]:
     """Fetch what the scorecard needs for the experiences matching the condition, in two queries."""
     from kb.suppliers.models import AgreementArea
 
-    rows = db.session.execute(
+    connection = db.session.connection()  # plain rows: no ORM bookkeeping for thousands of them
+    rows = connection.execute(
         select(
             Experience.id,
             Experience.organisation_id,
@@ -77,15 +78,12 @@ def load_facts(condition: ColumnElement[bool]) -> list[ExperienceFacts]:
         .where(condition)
     ).all()
     ratings: dict[int, dict[Theme, int | None]] = {}
-    ids = [row[0] for row in rows]
-    for chunk_start in range(0, len(ids), 5000):
-        chunk = ids[chunk_start : chunk_start + 5000]
-        for experience_id, theme, rating in db.session.execute(
-            select(
-                ExperienceRating.experience_id, ExperienceRating.theme, ExperienceRating.rating
-            ).where(ExperienceRating.experience_id.in_(chunk))
-        ):
-            ratings.setdefault(experience_id, {})[theme] = rating
+    for experience_id, theme, rating in connection.execute(
+        select(ExperienceRating.experience_id, ExperienceRating.theme, ExperienceRating.rating)
+        .join(Experience, Experience.id == ExperienceRating.experience_id)
+        .where(condition)
+    ):
+        ratings.setdefault(experience_id, {})[theme] = rating
     return [
         ExperienceFacts(
             id=row[0],
