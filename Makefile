@@ -28,6 +28,7 @@ translations: $(COMPILED)
 run: $(VENV)/.installed translations
 	KB_ENV=development $(FLASK) db upgrade
 	KB_ENV=development $(FLASK) kb demo
+	KB_ENV=development $(FLASK) kb search drain
 	@echo ""
 	@echo "Kunskapsbanken körs på http://127.0.0.1:5000  (avsluta med Ctrl+C)"
 	KB_ENV=development $(FLASK) run --host 127.0.0.1 --port 5000

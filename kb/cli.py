@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 from stdnum.se import orgnr
@@ -33,6 +34,7 @@ def demo_command(scale: int) -> None:
     """Load the fictional demo data set when the database is empty."""
     from kb.demo.loader import DEMO_PASSWORD, demo_logins, generate_scale, load_demo
 
+    current_app.config["SEARCH_SYNC"] = "off"  # a short-lived process: `kb search drain` indexes
     with acting_as(Actor(None, "demo", None)):
         loaded = load_demo()
         db.session.commit()
