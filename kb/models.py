@@ -8,6 +8,7 @@ from kb.followups.models import Deviation, FollowUp, SupplierCheck
 from kb.organisations.models import Organisation
 from kb.requirements.models import Requirement, RequirementVersion
 from kb.search.models import SearchOutbox
+from kb.search.pg_models import SearchDocumentRow  # noqa: F401
 from kb.suppliers.models import AgreementArea, Supplier, Unit
 from kb.tender_drafts.models import TenderDraft, TenderDraftItem
 from kb.tenders.models import Contract, ContractStatusChange, TenderRound

@@ -1,4 +1,10 @@
-"""Search end to end on the embedded Whoosh backend: permissions, analysis, facets, safety."""
+"""Search end to end on both backends: permissions, analysis, facets, safety.
+
+Every test runs on Whoosh with SQLite, Whoosh with PostgreSQL and the PostgreSQL backend
+(which needs PostgreSQL). The PostgreSQL runs skip without KB_TEST_DATABASE_URL, or fail with
+KB_REQUIRE_POSTGRES=1, as in tests/conftest.py. Tests of Whoosh's own files and writer lock
+are marked ``whoosh_only``; their PostgreSQL counterparts are in test_search_postgres.py.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +22,17 @@ from kb.search.models import SearchOutbox
 from kb.search.outbox import drain
 from kb.search.service import backend_for
 from kb.suppliers.models import Unit
-from tests.conftest import post_form
+from tests.conftest import POSTGRES_URL, _truncate_all, post_form, require_postgres
 from tests.experience_world import World, build_world
+
+BACKENDS = {  # id: (SEARCH_BACKEND, database)
+    "whoosh-sqlite": ("whoosh", "sqlite"),
+    "whoosh-postgresql": ("whoosh", "postgresql"),
+    "postgres-postgresql": ("postgres", "postgresql"),
+}
+WHOOSH = ["whoosh-sqlite", "whoosh-postgresql"]
+POSTGRES = ["postgres-postgresql"]
+whoosh_only = pytest.mark.parametrize("search_setup", WHOOSH, indirect=True)
 
 NARRATIVES = {
     "home": (
@@ -27,6 +42,30 @@ NARRATIVES = {
     "other": "Nattbemanningen brast och lokalerna var slitna i hela verksamheten.",
     "draft": "Hemligt utkast om genomförandeplanen.",
 }
+
+
+@pytest.fixture(params=list(BACKENDS))
+def search_setup(request: pytest.FixtureRequest) -> tuple[str, str]:
+    return BACKENDS[request.param]
+
+
+@pytest.fixture
+def database_url(search_setup, tmp_path, sqlite_template, postgres_engine) -> str:
+    """Replaces conftest's database_url: the database that goes with the search backend."""
+    if search_setup[1] == "sqlite":
+        path = tmp_path / "kb.sqlite"
+        shutil.copyfile(sqlite_template, path)
+        return f"sqlite:///{path}"
+    if postgres_engine is None:
+        require_postgres()
+    _truncate_all(postgres_engine)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def app(app, search_setup):
+    app.config["SEARCH_BACKEND"] = search_setup[0]
+    return app
 
 
 @pytest.fixture
@@ -170,6 +209,7 @@ def test_a_protected_address_never_reaches_the_index(client, world, login, app_d
     assert "Inga träffar" in hits(client, "Gömstavägen")
 
 
+@whoosh_only
 def test_a_deleted_index_says_it_is_rebuilding_and_the_rest_works(app, client, world, login):
     login(world.caseworker_email)
     shutil.rmtree(app.config["WHOOSH_INDEX_PATH"])
@@ -183,6 +223,7 @@ def test_a_deleted_index_says_it_is_rebuilding_and_the_rest_works(app, client, w
 
 
 # Whoosh leaves the unreadable table-of-contents file open when it fails to parse it.
+@whoosh_only
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_corrupt_index_does_not_take_the_site_down(app, client, world, login):
     login(world.caseworker_email)
@@ -222,6 +263,7 @@ def test_a_drain_killed_part_way_loses_nothing(app, app_db, world):
     assert app.test_cli_runner().invoke(args=["kb", "search", "check"]).exit_code == 0
 
 
+@whoosh_only
 def test_a_held_writer_lock_keeps_work_queued_until_it_is_free(app, app_db, world, monkeypatch):
     app.config["SEARCH_SYNC"] = "off"
     monkeypatch.setattr(whoosh_backend, "WRITER_TIMEOUT_SECONDS", 0.1)

@@ -32,6 +32,10 @@ def backend_for(app: Flask) -> SearchBackend:
             from kb.search.whoosh_backend import WhooshBackend
 
             backend = WhooshBackend(app.config["WHOOSH_INDEX_PATH"])
+        elif name == "postgres":
+            from kb.search.postgres_backend import PostgresBackend
+
+            backend = PostgresBackend(app.config["SQLALCHEMY_DATABASE_URI"])
         else:
             raise RuntimeError(f"Okänd SEARCH_BACKEND: {name!r}")
         app.extensions[EXTENSION_KEY] = backend

@@ -1,0 +1,62 @@
+"""The documents table of the PostgreSQL search backend (kb.search.postgres_backend).
+
+The table exists on every database so that migrations and models agree everywhere, but only
+the ``postgres`` backend reads or writes it. On SQLite the arrays are JSON and the tsvector
+is plain text; nothing uses them there.
+
+On PostgreSQL the rows are kept narrow: title, body and terms always live out of line (TOAST,
+uncompressed) and the facet arrays always in line, uncompressed. A search visits the row of
+every match for its facet values, and only the page's hits for their text and terms.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import DDL, JSON, Date, Index, Integer, String, Text, event
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kb.database import Base
+
+INT_ARRAY = ARRAY(Integer).with_variant(JSON(), "sqlite")
+TEXT_ARRAY = ARRAY(Text).with_variant(JSON(), "sqlite")
+TOAST_TUPLE_TARGET = 128  # move text out of line as soon as a row exceeds this many bytes
+COLUMN_STORAGE = (
+    "ALTER TABLE search_documents"
+    " ALTER COLUMN title SET STORAGE EXTERNAL, ALTER COLUMN body SET STORAGE EXTERNAL,"
+    " ALTER COLUMN terms SET STORAGE EXTERNAL, ALTER COLUMN area_ids SET STORAGE PLAIN,"
+    " ALTER COLUMN themes SET STORAGE PLAIN, ALTER COLUMN access SET STORAGE PLAIN"
+)
+
+
+class SearchDocumentRow(Base):
+    """One search document: facet columns, access tokens and its analysed terms."""
+
+    __tablename__ = "search_documents"
+    __table_args__ = (
+        Index("ix_search_documents_access", "access", postgresql_using="gin"),
+        Index("ix_search_documents_terms", "terms", postgresql_using="gin"),
+        {"postgresql_with": {"toast_tuple_target": TOAST_TUPLE_TARGET}},
+    )
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    date: Mapped[date | None] = mapped_column(Date)
+    year: Mapped[int | None] = mapped_column(Integer)
+    area_ids: Mapped[list[int]] = mapped_column(INT_ARRAY)
+    supplier_id: Mapped[int | None] = mapped_column(Integer)
+    organisation_id: Mapped[int | None] = mapped_column(Integer)
+    themes: Mapped[list[str]] = mapped_column(TEXT_ARRAY)
+    status: Mapped[str | None] = mapped_column(String(50))
+    access: Mapped[list[str]] = mapped_column(TEXT_ARRAY)
+    terms: Mapped[str] = mapped_column(TSVECTOR().with_variant(Text(), "sqlite"))
+
+
+event.listen(
+    SearchDocumentRow.__table__,
+    "after_create",
+    DDL(COLUMN_STORAGE).execute_if(dialect="postgresql"),
+)

@@ -1,0 +1,270 @@
+"""The PostgreSQL full-text backend: one table of documents in the app's own database.
+
+For installations with several app servers sharing one database (SEARCH_BACKEND=postgres).
+
+- Terms: kb.search.analysis analyses the text in Python, exactly as for Whoosh (current
+  Snowball, compound parts, joined hyphenated words), and the terms are written as a tsvector
+  *literal*: ``'term':1A,7B``. No text search configuration touches them. In particular not
+  ``swedish``, which would stem our stems again and split nothing; literal input is the
+  ``simple`` configuration without even its parser. Positions are the analysis positions + 1
+  (PostgreSQL counts from 1, up to 16383), title terms weighted A and body terms B; the body
+  starts one position after the title ends, so a phrase never spans the two.
+- Matching: ``terms @@ CAST(:q AS tsquery)``, the tsquery built by postgres_query from
+  analysed terms only. GIN indexes on terms and on access.
+- Permissions: inside the one SQL statement that yields the page, the total and every facet
+  count, so nothing counts a document the user may not read: the access tokens are lexemes
+  of the terms too (``'access:org:3'``), so the GIN index finds only readable matches, and
+  ``access && :tokens`` checks every row again (see postgres_query.search_statement).
+- Relevance: ``ts_rank`` with the title weighted twice the body (Whoosh: field_boost=2), for
+  the newest RANK_CANDIDATES matches; any further matches follow, newest first.
+- Speed: rows are narrow (pg_models), so visiting every match for its facet values is cheap,
+  and the terms are read only for ranking; search forbids sequential scans, which would.
+- Snippets: built in Python from the stored text (postgres_snippets), not with ts_headline.
+- Writes: upsert and delete go through ``db.session`` and do not commit. The outbox drain
+  deletes its rows in the same transaction and commits once, so each change is applied
+  exactly once. Rebuild runs in its own transaction and commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+
+from sqlalchemy import Connection, delete, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import OperationalError, ProgrammingError
+
+from kb.extensions import db
+from kb.search.analysis import analyze, default_lexicon
+from kb.search.backend import (
+    FACETS,
+    FacetCount,
+    Health,
+    Hit,
+    SearchPage,
+    SearchRequest,
+    SearchUnavailableError,
+)
+from kb.search.documents import SearchDocument
+from kb.search.pg_models import SearchDocumentRow
+from kb.search.postgres_query import (
+    access_lexeme,
+    lexeme,
+    paging,
+    search_statement,
+    to_tsquery,
+)
+from kb.search.postgres_snippets import snippet
+
+WRITER_TIMEOUT_SECONDS = 5.0  # wait this long for a lock, then fail: the outbox keeps the work
+MAX_TSVECTOR_BYTES = 1_000_000  # PostgreSQL takes at most 1 MB of lexemes as input
+RANK_WEIGHTS = "{0.1,0.2,0.5,1.0}"  # D, C, B (body), A (title)
+UNAVAILABLE_STATES = {"42P01", "42703"}  # undefined table, undefined column
+PLANNER_SETTINGS = (
+    "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true),"
+    " set_config('work_mem', '64MB', true)"
+)
+TABLE = SearchDocumentRow.__table__
+COLUMNS = [column.name for column in TABLE.columns]
+
+
+def tsvector_literal(title: str, body: str, access: Iterable[str] = ()) -> str:
+    """The tsvector of a document as tsvector input text: ``'term':1A,9A 'term':12B,40B``,
+    then its access tokens as lexemes without positions: ``'access:org:3'``.
+
+    PostgreSQL's input merges a lexeme's entries, drops duplicate positions (keeping the
+    higher weight), caps positions at 16383 and keeps 256 per lexeme, so we need not.
+    """
+    title_terms = analyze(title)
+    offset = (title_terms[-1].position + 3) if title_terms else 1  # skip one after the title
+    parts, room = [], MAX_TSVECTOR_BYTES
+    for terms, first, weight in ((title_terms, 1, "A"), (analyze(body), offset, "B")):
+        positions: dict[str, list[int]] = {}
+        for term in terms:
+            if term.text:  # analysis gives "" for a lone combining mark; no valid lexeme
+                positions.setdefault(term.text, []).append(term.position + first)
+        room -= sum(map(len, map(str.encode, positions)))
+        entries = positions.items() if room >= 0 else _first_entries(positions, room)
+        for text_, found in entries:
+            parts.append(f"{_quoted(text_)}:{(weight + ',').join(map(str, found))}{weight}")
+    parts += map(access_lexeme, access)
+    return " ".join(parts)
+
+
+def _first_entries(positions: dict[str, list[int]], room: int) -> list[tuple[str, list[int]]]:
+    """The entries that fit in PostgreSQL's 1 MB of lexemes (room is how far we are over)."""
+    entries = []
+    room += sum(map(len, map(str.encode, positions)))
+    for text_, found in positions.items():
+        room -= len(text_.encode())
+        if room < 0:
+            break
+        entries.append((text_, found))
+    return entries
+
+
+@lru_cache(maxsize=2**18)
+def _quoted(term: str) -> str:
+    return lexeme(term)
+
+
+def _row(document: SearchDocument) -> dict:
+    return {
+        "key": document.key,
+        "kind": document.kind,
+        "title": document.title,
+        "body": document.body,
+        "date": document.date,
+        "year": document.date.year if document.date else None,
+        "area_ids": list(document.area_ids),
+        "supplier_id": document.supplier_id,
+        "organisation_id": document.organisation_id,
+        "themes": list(document.themes),
+        "status": document.status,
+        "access": list(document.access),
+        "terms": tsvector_literal(document.title, document.body, document.access),
+    }
+
+
+def _learn(documents: Sequence[SearchDocument]) -> None:
+    """Teach the lexicon the documents' words first, as the Whoosh backend does."""
+    default_lexicon().add_text("\n".join(d.title + "\n" + d.body for d in documents))
+
+
+def _empty_page(request: SearchRequest) -> SearchPage:
+    return SearchPage([], 0, {name: [] for name in FACETS}, request.page, request.per_page)
+
+
+def _set_lock_timeout(connection: Connection) -> None:
+    milliseconds = str(int(WRITER_TIMEOUT_SECONDS * 1000))
+    connection.execute(select(func.set_config("lock_timeout", milliseconds, True)))
+
+
+class PostgresBackend:
+    """Stateless: every call uses the current app's database, which must be PostgreSQL."""
+
+    def __init__(self, database_url: str | URL) -> None:
+        if make_url(database_url).get_backend_name() != "postgresql":
+            raise RuntimeError("SEARCH_BACKEND=postgres kräver en PostgreSQL-databas.")
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def _read(self, work):  # type: ignore[no-untyped-def]
+        """Run work(connection) in a savepoint, then roll it back (and any settings made in it);
+        a missing table means the index is unavailable."""
+        try:
+            with db.session.begin_nested() as savepoint:
+                result = work(db.session.connection())
+                savepoint.rollback()
+                return result
+        except (ProgrammingError, OperationalError) as error:
+            state = getattr(error.orig, "sqlstate", None)
+            if isinstance(error, ProgrammingError) and state not in UNAVAILABLE_STATES:
+                raise
+            raise SearchUnavailableError(f"Sökindexet kan inte läsas: {error.orig}") from error
+
+    def search(self, request: SearchRequest) -> SearchPage:
+        tsquery = to_tsquery(request.query)
+        tokens, filters = request.access_tokens, request.filters
+        built = search_statement(tsquery, tokens, filters, request.order) if tsquery else None
+        if built is None or not tokens:
+            return _empty_page(request)
+        sql, params = built
+        params |= paging(request.page, request.per_page) | {"weights": RANK_WEIGHTS}
+
+        def run(connection: Connection) -> list:
+            # The planner does not count reading terms out of line, so a sequential scan
+            # testing every row's terms can look cheap: matches must come from the indexes.
+            # Compiling (JIT) a plan this costly would take longer than running it, and the
+            # matches, their sort and their facet counts should stay in memory.
+            connection.execute(text(PLANNER_SETTINGS))
+            return connection.execute(text(sql), params).all()
+
+        return self._page(request, self._read(run), list(tsquery.alternatives.values()))
+
+    def _page(self, request: SearchRequest, rows: list, alternatives: list) -> SearchPage:
+        hits: list[tuple[tuple, Hit]] = []
+        facets: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
+        total = 0
+        for facet, value, n, score, when, title, body, matched in rows:
+            if facet == "hit":
+                found = zip(alternatives, matched, strict=True)
+                terms = frozenset().union(*(terms for terms, ok in found if ok))
+                hit = Hit(value, float(score or 0.0), snippet((body, title), terms))
+                if n == 0:  # ranked, as in BY_RELEVANCE
+                    order = (0, -hit.score, False, 0, value)
+                else:  # newest first
+                    order = (1, 0.0, when is None, -when.toordinal() if when else 0, value)
+                hits.append((order, hit))
+            elif facet == "total":
+                total = n
+            else:
+                facets[facet].append(FacetCount(value, n))
+        for counts in facets.values():
+            counts.sort(key=lambda c: (-c.count, c.value))
+        hits.sort(key=lambda pair: pair[0])
+        return SearchPage([hit for _, hit in hits], total, facets, request.page, request.per_page)
+
+    def stored_keys(self) -> set[str]:
+        return set(self._read(lambda connection: connection.scalars(select(TABLE.c.key)).all()))
+
+    def health(self) -> Health:
+        try:
+            count = self._read(
+                lambda connection: connection.scalar(select(func.count()).select_from(TABLE))
+            )
+        except SearchUnavailableError as error:
+            return Health(False, str(error))
+        return Health(True, "ok", count)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def upsert(self, documents: Sequence[SearchDocument]) -> None:
+        """Insert or replace, in the caller's transaction (the drain commits)."""
+        if not documents:
+            return
+        _learn(documents)
+        rows = {document.key: _row(document) for document in documents}
+        statement = insert(TABLE)
+        statement = statement.on_conflict_do_update(
+            index_elements=[TABLE.c.key],
+            set_={name: statement.excluded[name] for name in COLUMNS if name != "key"},
+        )
+        connection = db.session.connection()
+        _set_lock_timeout(connection)
+        # In key order, so that two drainers touching the same documents cannot deadlock.
+        connection.execute(statement, [rows[key] for key in sorted(rows)])
+
+    def delete(self, keys: Sequence[str]) -> None:
+        """Delete by key, in the caller's transaction (the drain commits)."""
+        if not keys:
+            return
+        connection = db.session.connection()
+        _set_lock_timeout(connection)
+        connection.execute(delete(TABLE).where(TABLE.c.key.in_(sorted(set(keys)))))
+
+    def rebuild(self, documents: Iterable[SearchDocument]) -> int:
+        """Replace every document in one transaction of its own; readers see the old set until
+        it commits. Writers are locked out from before the documents are read, so a change
+        drained meanwhile is either in what we read or applied after we commit."""
+        with db.engine.begin() as connection:
+            TABLE.create(connection, checkfirst=True)
+            _set_lock_timeout(connection)
+            connection.execute(text("LOCK TABLE search_documents IN EXCLUSIVE MODE"))
+            documents = list(documents)
+            _learn(documents)
+            connection.execute(delete(TABLE))
+            self._copy(connection, documents)
+            connection.execute(text("ANALYZE search_documents"))  # fresh statistics for plans
+        return len(documents)
+
+    def _copy(self, connection: Connection, documents: list[SearchDocument]) -> None:
+        names = ", ".join(COLUMNS)
+        with (
+            connection.connection.driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY search_documents ({names}) FROM STDIN") as copy,
+        ):
+            for document in documents:
+                row = _row(document)
+                copy.write_row([row[name] for name in COLUMNS])

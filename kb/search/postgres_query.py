@@ -1,0 +1,235 @@
+"""Translate the app's parsed query into PostgreSQL tsquery text, built from analysed terms only.
+
+The text never contains user input as typed: only the terms kb.search.analysis produced, each
+quoted as a lexeme, joined by the operators below. It reaches PostgreSQL as one bound
+parameter cast to ``tsquery``, whose input takes lexemes verbatim (no parser, no stemming),
+matching how the documents' tsvectors are written (see postgres_backend).
+
+- a query word: its alternatives OR-ed, each an AND of its terms (``a & b``) or, for a phrase
+  alternative, consecutive terms (``a <-> b``);
+- a quoted phrase: phrase_terms' alternatives, the same way;
+- ``a OR b``: the options OR-ed;
+- exclusions: ``positive & !(x | y)``.
+
+The search statement (search_statement) finds the permitted matches once and derives from them
+the page, the total and every facet count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kb.search.analysis import Alternative, phrase_terms, query_clauses
+from kb.search.query import AnyOf, Phrase, Query, Term
+
+MAX_LEXEME_BYTES = 2046  # PostgreSQL refuses lexemes of 2 KB or more
+MAX_INT = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class TsQuery:
+    text: str  # tsquery input syntax
+    alternatives: dict[str, frozenset[str]]  # each positive alternative's tsquery: its terms
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset().union(*self.alternatives.values())
+
+
+def lexeme(term: str) -> str:
+    """Return a term as a quoted tsvector/tsquery lexeme, cut to what PostgreSQL accepts."""
+    raw = term.encode()
+    if len(raw) > MAX_LEXEME_BYTES:
+        term = raw[:MAX_LEXEME_BYTES].decode(errors="ignore")
+    return "'" + term.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _any(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "(" + " | ".join(parts) + ")"
+
+
+def _all(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.alternatives: dict[str, frozenset[str]] = {}
+
+    def alternative(self, alternative: Alternative, positive: bool) -> str | None:
+        lexemes = [lexeme(term) for term in alternative.terms if term]  # "" is no lexeme
+        if not lexemes:
+            return None
+        if alternative.phrase and len(lexemes) > 1:
+            text = "(" + " <-> ".join(lexemes) + ")"
+        else:
+            text = _all(lexemes)
+        if positive:
+            self.alternatives[text] = frozenset(alternative.terms)
+        return text
+
+    def clause(self, alternatives: list[Alternative], positive: bool) -> str | None:
+        parts = [p for p in (self.alternative(a, positive) for a in alternatives) if p]
+        return _any(parts) if parts else None
+
+    def item(self, item: Term | Phrase, positive: bool) -> list[str]:
+        if isinstance(item, Phrase):
+            clauses = [self.clause(phrase_terms(item.words), positive)]
+        else:
+            clauses = [self.clause(alts, positive) for alts in query_clauses([item.text])]
+        return [clause for clause in clauses if clause is not None]
+
+    def any_of(self, item: AnyOf) -> str | None:
+        options = [_all(parts) for parts in (self.item(o, True) for o in item.options) if parts]
+        return _any(options) if options else None
+
+
+def to_tsquery(query: Query) -> TsQuery | None:
+    """Return the tsquery, or None when nothing searchable is left (mirrors to_whoosh)."""
+    builder = _Builder()
+    words = [item.text for item in query.required if isinstance(item, Term)]
+    required = [builder.clause(alts, True) for alts in query_clauses(words)]
+    for item in query.required:
+        if isinstance(item, Phrase):
+            required += builder.item(item, True)
+        elif isinstance(item, AnyOf):
+            required.append(builder.any_of(item))
+    required = [part for part in required if part is not None]
+    if not required:
+        return None
+    text = _all(required)
+    excluded = [part for item in query.excluded for part in builder.item(item, False)]
+    if excluded:
+        text = f"{text} & !{_any(excluded)}"
+    return TsQuery(text, builder.alternatives)
+
+
+# --- the search statement --------------------------------------------------------------------
+
+RANK_CANDIDATES = 1000  # relevance is computed for at most this many matches, the newest
+RANK = "ts_rank(CAST(:weights AS real[]), d.terms, CAST(:rank_query AS tsquery), 1)"
+ACCESS_PREFIX = "access:"  # access lexemes: analysis never yields a ":", so no word collides
+NEWEST = "ORDER BY date DESC NULLS LAST, key"
+FILTERS = {  # facet: (condition, parameter type)
+    "kind": ("d.kind = :f_kind", str),
+    "area": (":f_area = ANY(d.area_ids)", int),
+    "supplier": ("d.supplier_id = :f_supplier", int),
+    "organisation": ("d.organisation_id = :f_organisation", int),
+    "year": ("d.year = :f_year", int),
+    "theme": (":f_theme = ANY(d.themes)", str),
+    "status": ("d.status = :f_status", str),
+}
+SCALAR_FACETS = {  # facet: column; each is one grouping set
+    "kind": "kind",
+    "year": "year",
+    "supplier": "supplier_id",
+    "organisation": "organisation_id",
+    "status": "status",
+}
+SEARCH_SQL = f"""
+WITH matched AS MATERIALIZED (
+  SELECT d.key, d.date, d.kind, d.year, d.supplier_id, d.organisation_id, d.status,
+         d.area_ids, d.themes
+  FROM search_documents d
+  WHERE d.terms @@ CAST(:query AS tsquery)
+    AND (d.access && CAST(:tokens AS text[])) IS TRUE{{filters}}
+),
+combos AS (  -- two hash tables over the matches; the facets come from their few rows
+  SELECT GROUPING(themes) = 0 AS by_theme, {", ".join(SCALAR_FACETS.values())}, area_ids,
+         themes, count(*) AS n
+  FROM matched
+  GROUP BY GROUPING SETS (({", ".join(SCALAR_FACETS.values())}, area_ids), (themes))
+),
+counts AS (
+  SELECT CASE {" ".join(f"WHEN GROUPING({c}) = 0 THEN '{f}'" for f, c in SCALAR_FACETS.items())}
+           WHEN GROUPING(area_ids) = 0 THEN 'area' ELSE 'total' END AS facet,
+         COALESCE({", ".join(f"{c}::text" for c in SCALAR_FACETS.values())}) AS value,
+         area_ids, COALESCE(sum(n), 0)::bigint AS n
+  FROM combos WHERE NOT by_theme
+  GROUP BY GROUPING SETS ({", ".join(f"({c})" for c in SCALAR_FACETS.values())}, (area_ids), ())
+),
+page AS ({{page}})
+SELECT 'hit', page.key, page.part, COALESCE(page.score, {RANK}), page.date, d.title, d.body,
+       ARRAY[{{alternatives}}]::boolean[]
+FROM page JOIN search_documents d ON d.key = page.key
+UNION ALL SELECT facet, value, n, NULL, NULL, NULL, NULL, NULL FROM counts
+  WHERE facet <> 'area' AND (value IS NOT NULL OR facet = 'total')
+UNION ALL SELECT 'area', a::text, sum(n)::bigint, NULL, NULL, NULL, NULL, NULL
+  FROM counts, LATERAL (SELECT DISTINCT unnest(area_ids)) u (a) WHERE facet = 'area' GROUP BY a
+UNION ALL SELECT 'theme', t, sum(n)::bigint, NULL, NULL, NULL, NULL, NULL
+  FROM combos, LATERAL (SELECT DISTINCT unnest(themes)) u (t) WHERE by_theme GROUP BY t
+"""
+BY_DATE = f"""
+  SELECT key, NULL::real AS score, date, 1 AS part FROM matched {NEWEST}
+  LIMIT :limit OFFSET :offset
+"""
+BY_RELEVANCE = f"""
+  (SELECT c.key, {RANK} AS score, c.date, 0 AS part
+   FROM (SELECT key, date FROM matched {NEWEST} LIMIT :candidates) c
+   JOIN search_documents d ON d.key = c.key
+   ORDER BY score DESC, key LIMIT :limit OFFSET :offset)
+  UNION ALL
+  (SELECT key, NULL::real, date, 1 FROM matched {NEWEST} LIMIT :rest_limit OFFSET :rest_offset)
+"""
+
+
+def access_lexeme(token: str) -> str:
+    """The lexeme that stands for an access token in a document's terms."""
+    return lexeme(ACCESS_PREFIX + token)
+
+
+def search_statement(
+    tsquery: TsQuery, tokens: frozenset[str], filters: dict[str, str], order: str
+) -> tuple[str, dict[str, object]] | None:
+    """The SQL of one search page and its parameters but for weights and paging; None if a
+    filter value can never match (as in Whoosh, where it is no stored term).
+
+    Permissions are checked twice. The documents' terms hold their access tokens as lexemes,
+    so the GIN index yields only matches the user may read; ``access && :tokens`` then checks
+    each row, written so that the planner cannot answer it from the access index alone and
+    test the (out of line) terms of every readable row instead.
+
+    Relevance ranks the RANK_CANDIDATES newest matches, the rest follow newest first: ranking
+    every match of a broad query would read every match's terms.
+    """
+    conditions, params = [], {}
+    for name, value in sorted(filters.items()):
+        condition, kind = FILTERS[name]
+        if kind is int and not _stored_int(value):
+            return None
+        conditions.append(f" AND {condition}")
+        params[f"f_{name}"] = kind(value)
+    alternatives = list(tsquery.alternatives)  # which of them each hit matches, for snippets
+    params |= {f"a{i}": alternative for i, alternative in enumerate(alternatives)}
+    readable = " | ".join(access_lexeme(token) for token in sorted(tokens))
+    params |= {
+        "query": f"{tsquery.text} & ({readable})",
+        "rank_query": tsquery.text,
+        "tokens": sorted(tokens),
+    }
+    sql = SEARCH_SQL.format(
+        filters="".join(conditions),
+        page=BY_DATE if order == "date" else BY_RELEVANCE,
+        alternatives=", ".join(
+            f"d.terms @@ CAST(:a{i} AS tsquery)" for i in range(len(alternatives))
+        ),
+    )
+    return sql, params
+
+
+def _stored_int(value: str) -> bool:
+    """Whether the value is an integer as the index stores it: "7", never "07" or "+7"."""
+    return value.isdecimal() and value == str(int(value)) and int(value) <= MAX_INT
+
+
+def paging(page: int, per_page: int) -> dict[str, int]:
+    """LIMIT and OFFSET of the ranked part and of the newest-first rest (BY_RELEVANCE)."""
+    offset = (page - 1) * per_page
+    ranked = max(0, min(per_page, RANK_CANDIDATES - offset))
+    return {
+        "candidates": RANK_CANDIDATES,
+        "limit": per_page,
+        "offset": offset,
+        "rest_limit": per_page - ranked,
+        "rest_offset": RANK_CANDIDATES + max(0, offset - RANK_CANDIDATES),
+    }
