@@ -21,6 +21,8 @@ from kb.database import Base
 
 INT_ARRAY = ARRAY(Integer).with_variant(JSON(), "sqlite")
 TEXT_ARRAY = ARRAY(Text).with_variant(JSON(), "sqlite")
+# Writes queue GIN entries in a pending list that every search reads through; keep it short.
+GIN = {"gin_pending_list_limit": 64}  # kB; PostgreSQL's default is 4 MB
 TOAST_TUPLE_TARGET = 128  # move text out of line as soon as a row exceeds this many bytes
 COLUMN_STORAGE = (
     "ALTER TABLE search_documents"
@@ -35,8 +37,8 @@ class SearchDocumentRow(Base):
 
     __tablename__ = "search_documents"
     __table_args__ = (
-        Index("ix_search_documents_access", "access", postgresql_using="gin"),
-        Index("ix_search_documents_terms", "terms", postgresql_using="gin"),
+        Index("ix_search_documents_access", "access", postgresql_using="gin", postgresql_with=GIN),
+        Index("ix_search_documents_terms", "terms", postgresql_using="gin", postgresql_with=GIN),
         {"postgresql_with": {"toast_tuple_target": TOAST_TUPLE_TARGET}},
     )
 
