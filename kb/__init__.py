@@ -63,8 +63,11 @@ def _register_blueprints(app: Flask) -> None:
     from kb.auth import access
     from kb.auth.routes import bp as auth_bp
     from kb.catalogue.routes import bp as catalogue_bp
+    from kb.checks.routes import bp as checks_bp
     from kb.cli import kb_cli
+    from kb.deviations.routes import bp as deviations_bp
     from kb.experiences.routes import bp as experiences_bp
+    from kb.followups.routes import bp as followups_bp
     from kb.main import navigation, template_helpers
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
@@ -79,6 +82,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(suppliers_bp)
     app.register_blueprint(experiences_bp)
     app.register_blueprint(search_bp)
+    app.register_blueprint(followups_bp)
+    app.register_blueprint(deviations_bp)
+    app.register_blueprint(checks_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)
