@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.main.routes import bp as main_bp
     from kb.search.routes import bp as search_bp
     from kb.suppliers.routes import bp as suppliers_bp
+    from kb.tenders.routes import bp as contracts_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
@@ -85,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(followups_bp)
     app.register_blueprint(deviations_bp)
     app.register_blueprint(checks_bp)
+    app.register_blueprint(contracts_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)

@@ -1,10 +1,11 @@
 """What an organisation may follow up: the tender rounds it procured in, and what hangs on them.
 
 An organisation follows up the frameworks it uses. A municipality may act on every tender
-round it led or took part in; an intermediary, on every round that it or one of its members
-led or took part in. From those rounds follow the contracts, the units and suppliers on those
-contracts, and the agreement areas of the rounds. Follow-ups, deviations, supplier checks and
-contract status changes all ask here, so the rule lives in one place.
+round it led or took part in, and on every round its intermediary led (the intermediary
+procures on its members' behalf); an intermediary, on every round that it or one of its
+members led or took part in. From those rounds follow the contracts, the units and suppliers
+on those contracts, and the agreement areas of the rounds. Follow-ups, deviations, supplier
+checks and contract status changes all ask here, so the rule lives in one place.
 
 Everyone signed in to the same network may *read* follow-ups, deviations and checks: they
 are knowledge about suppliers, not about people (DESIGN §5). Only coordinators and curators
@@ -36,12 +37,15 @@ def acting_organisation_ids(organisation: Organisation) -> list[int]:
 def followable_rounds(organisation: Organisation) -> Select:
     """SELECT of the ids of the tender rounds the organisation may follow up."""
     organisations = acting_organisation_ids(organisation)
+    leads = list(organisations)
+    if organisation.member_of_id is not None:
+        leads.append(organisation.member_of_id)
     participating = select(tender_round_participants.c.tender_round_id).where(
         tender_round_participants.c.organisation_id.in_(organisations)
     )
     return select(TenderRound.id).where(
         or_(
-            TenderRound.lead_organisation_id.in_(organisations),
+            TenderRound.lead_organisation_id.in_(leads),
             TenderRound.id.in_(participating),
         )
     )
