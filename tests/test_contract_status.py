@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -188,3 +189,32 @@ def test_only_coordinators_and_curators_who_follow_the_contract_change_it(
 def test_an_unknown_contract_is_404(client, login, people):
     login(people["coordinator"])
     assert client.get("/avtal/999999").status_code == 404
+
+
+def test_the_experience_form_marks_a_paused_contract_and_its_units(
+    client, login, world, people, app_db
+):
+    login(people["coordinator"])
+    assert change(client, world.new_contract_id).status_code == 302
+    client.post("/logga-ut", data={"csrf_token": _token(client)})
+    login(world.caseworker_email)
+    form = client.get("/erfarenheter/ny").get_data(as_text=True)
+    units = dict(re.findall(r'<option value="\d+">([^<–]+) –([^<]*)</option>', form))
+    provgarden, testhyddan = units["Provgården"], units["Testhyddan"]
+    assert "Avtal pausat" in provgarden and "Avtal pausat" not in testhyddan
+    options = client.get(
+        "/erfarenheter/avtal",
+        query_string={
+            "unit_id": world.unit_id,
+            "agreement_area_id": world.area_id,
+            "start": "2023-02",
+        },
+    ).get_json()
+    labels = [option["label"] for option in options["contracts"]]
+    assert any(label.startswith("⚠ PAUSAT: PRV-B") for label in labels), labels
+
+
+def _token(client) -> str:
+    from tests.conftest import csrf_token_from
+
+    return csrf_token_from(client.get("/").get_data(as_text=True))

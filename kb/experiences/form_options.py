@@ -15,15 +15,27 @@ from kb.experiences.periods import YearMonth
 from kb.experiences.validation import usable_units, valid_contracts
 from kb.extensions import db
 from kb.suppliers.models import AgreementArea, Unit
-from kb.tenders.models import Contract
+from kb.tenders.models import Contract, ContractStatus, contract_units
+
+
+def _units_with_paused_contracts() -> set[int]:
+    statement = (
+        select(contract_units.c.unit_id)
+        .join(Contract, Contract.id == contract_units.c.contract_id)
+        .where(Contract.status == ContractStatus.PAUSED)
+    )
+    return set(db.session.scalars(statement))
 
 
 def unit_choices() -> list[SelectChoice]:
     choices = [SelectChoice(0, _("– Välj verksamhet –"))]
+    paused = _units_with_paused_contracts()
     for unit in usable_units():
         label = f"{unit.name} – {unit.supplier.name}"
         if unit.municipality:
             label += f" ({unit.municipality})"
+        if unit.id in paused:
+            label += " · " + _("⚠ Avtal pausat – tillfälligt uteslutet från avrop")
         choices.append(SelectChoice(unit.id, label, optgroup=unit.supplier.name))
     choices[1:] = sorted(choices[1:], key=lambda c: (c.optgroup or "", c.label))
     return choices
@@ -41,7 +53,10 @@ def contract_label(contract: Contract) -> str:
     ends = tender_round.extension_until or tender_round.contract_end
     period = f"{tender_round.contract_start or '?'}–{ends or '?'}"
     reference = contract.reference or tender_round.reference
-    return f"{reference} · {tender_round.title} ({period}) · {contract.status.label}"
+    label = f"{reference} · {tender_round.title} ({period}) · {contract.status.label}"
+    if contract.status == ContractStatus.PAUSED:
+        return _("⚠ PAUSAT: %(label)s", label=label)
+    return label
 
 
 def _period(text: str | None) -> YearMonth | None:
