@@ -3,6 +3,9 @@
 Generates the demo plus N experiences (KB_BENCH_SEARCH_SIZES, default "10000,100000"), builds
 the index, then runs 200+ realistic one-to-three-word queries, plain and with two facet
 filters. A plain SQLite FTS5 table over the same texts is the baseline.
+
+Whoosh runs on SQLite. Set KB_BENCH_DATABASE_URL to a PostgreSQL URL to measure the postgres
+backend there too (that database is emptied).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from config import Config
 from kb import create_app
@@ -100,12 +103,15 @@ def run_size(label: str, url: str, folder: Path, size: int) -> None:
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "INSTANCE_PATH": folder,
+            "SEARCH_BACKEND": label,
             "SEARCH_SYNC": "off",
             "WTF_CSRF_ENABLED": False,
         },
     )
     rng = random.Random(11)
     with app.app_context(), acting_as(Actor(None, "bench", None)):
+        if url.startswith("postgresql"):
+            downgrade(revision="base")
         upgrade()
         load_demo()
         db.session.commit()
@@ -159,10 +165,15 @@ def _drain_latency(app, backend) -> float:  # type: ignore[no-untyped-def]
 
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("KB_BENCH_SEARCH_SIZES", "10000,100000").split(",")]
+    postgres_url = os.environ.get("KB_BENCH_DATABASE_URL")
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder)
             run_size("whoosh", f"sqlite:///{path / 'bench.sqlite'}", path, size)
+            if postgres_url:
+                run_size("postgres", postgres_url, path, size)
+            else:
+                print("postgres: not measured (set KB_BENCH_DATABASE_URL to a PostgreSQL URL)")
 
 
 if __name__ == "__main__":

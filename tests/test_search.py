@@ -12,6 +12,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from kb.auth.models import Role, User
@@ -24,6 +26,7 @@ from kb.search.service import backend_for
 from kb.suppliers.models import Unit
 from tests.conftest import POSTGRES_URL, _truncate_all, post_form, require_postgres
 from tests.experience_world import World, build_world
+from tests.test_search_query import any_text
 
 BACKENDS = {  # id: (SEARCH_BACKEND, database)
     "whoosh-sqlite": ("whoosh", "sqlite"),
@@ -188,6 +191,31 @@ def test_hostile_queries_never_fail(client, world, login, query):
         "/sok", query_string={"q": query, "sida": "-4", "area": "x" * 500, "ordning": "datum"}
     )
     assert response.status_code == 200
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    query=any_text,
+    page=st.text(max_size=6),
+    facet=st.sampled_from(["kind", "area", "supplier", "organisation", "year", "theme", "status"]),
+    value=st.text(max_size=30),
+    order=st.sampled_from(["datum", "relevans", "", "x"]),
+)
+def test_any_query_and_filters_through_the_search_page_give_a_page(
+    client, world, login, query, page, facet, value, order
+):
+    if client.get("/sok").status_code != 200:  # examples share the client: sign in once
+        login(world.caseworker_email)
+    response = client.get(
+        "/sok", query_string={"q": query, "sida": page, facet: value, "ordning": order}
+    )
+    assert response.status_code == 200
+    if query[:1000]:  # the page answers every query with hits or "Inga träffar"
+        assert "träff" in response.get_data(as_text=True)
 
 
 def test_order_by_date_and_filters_stay_in_links(client, world, login):

@@ -59,7 +59,13 @@ class SearchOutcome:
 
 
 def clean_filters(raw: dict[str, str]) -> dict[str, str]:
-    return {name: value[:100] for name, value in raw.items() if name in FACETS and value}
+    """Facet values are codes, ids and years: anything unprintable (a NUL, which PostgreSQL
+    refuses in text) can match nothing, so such a filter is dropped."""
+    return {
+        name: value[:100]
+        for name, value in raw.items()
+        if name in FACETS and value and value.isprintable()
+    }
 
 
 def _load_rows(page: SearchPage) -> list[ResultRow]:

@@ -7,6 +7,8 @@ leaves the work in the outbox for the next drain (Whoosh's AsyncWriter would los
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time
@@ -77,6 +79,14 @@ def _fields(document: SearchDocument) -> dict:
         "status": document.status or "",
         "access": ",".join(document.access),
     }
+
+
+def _rebuild_processes() -> int:
+    """Index in one process per core. The sub-processes must be forked, so that they inherit
+    the lexicon just learned: a spawned one would split no compounds."""
+    if multiprocessing.get_start_method() != "fork":
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
 
 
 class WhooshBackend:
@@ -158,7 +168,7 @@ class WhooshBackend:
             ix = self._open_or_create()
         except SearchUnavailableError:
             ix = self._create()
-        writer = self._writer(ix, procs=1, multisegment=True, limitmb=128)
+        writer = self._writer(ix, procs=_rebuild_processes(), multisegment=True, limitmb=128)
         for document in documents:
             writer.add_document(**_fields(document))
         writer.commit(mergetype=writing.CLEAR)
@@ -199,9 +209,8 @@ class WhooshBackend:
     def _field_values(self, searcher: Searcher, field: str) -> list[str]:
         key = ("values", field)
         if key not in self._docsets:
-            self._docsets[key] = frozenset(
-                v.decode() if isinstance(v, bytes) else v for v in searcher.lexicon(field)
-            )
+            values = (v.decode() if isinstance(v, bytes) else v for v in searcher.lexicon(field))
+            self._docsets[key] = frozenset(value for value in values if value)  # "" is no value
         return sorted(self._docsets[key])
 
     def search(self, request: SearchRequest) -> SearchPage:
