@@ -65,6 +65,12 @@ class Config:
     LOGIN_MAX_FAILURES = int(os.environ.get("KB_LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KB_LOGIN_LOCKOUT_MINUTES", "15"))
     MIN_GROUP_SIZE = int(os.environ.get("KB_MIN_GROUP_SIZE", "3"))
+    # A supplier is flagged for an event-driven follow-up (kb/deviations/flags.py) when, within
+    # the window, it has this many deviations, or this many critical, or this many high or worse.
+    FLAG_WINDOW_DAYS = int(os.environ.get("KB_FLAG_WINDOW_DAYS", "365"))
+    FLAG_DEVIATION_COUNT = int(os.environ.get("KB_FLAG_DEVIATION_COUNT", "3"))
+    FLAG_CRITICAL_COUNT = int(os.environ.get("KB_FLAG_CRITICAL_COUNT", "1"))
+    FLAG_HIGH_COUNT = int(os.environ.get("KB_FLAG_HIGH_COUNT", "2"))
     PAGE_SIZE = 50
 
 

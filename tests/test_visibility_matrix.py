@@ -387,6 +387,8 @@ GET_MATRIX = (
     Route("/upphandlingar/<int:round_id>", "/upphandlingar/{round}", everyone),
     Route("/leverantorer/<int:supplier_id>", "/leverantorer/{supplier}", everyone),
     Route("/verksamheter/<int:unit_id>", "/verksamheter/{unit}", everyone),
+    Route("/avtal/<int:contract_id>", "/avtal/{contract}", everyone),
+    Route("/avtal/<int:contract_id>", "/avtal/{missing}", lambda viewer: 404),
     Route("/erfarenheter/mina", "/erfarenheter/mina", roles(Role.CASEWORKER)),
     Route(DETAIL, "/erfarenheter/{owner_1}", readers_of("owner_1")),
     Route(DETAIL, "/erfarenheter/{draft}", readers_of("draft")),
@@ -548,6 +550,25 @@ POST_MATRIX = (
         "/admin/anvandare/{standalone_caseworker}",
         has_role(Role.ADMIN),
         user_form("Omdöpt handläggare", STANDALONE[0].email),
+    ),
+)
+
+def follows_up_the_network(viewer: Viewer) -> bool:
+    """Coordinators and curators of the network's organisations follow up its framework."""
+    return viewer.org in NETWORK and viewer.role in (Role.COORDINATOR, Role.CURATOR)
+
+
+POST_MATRIX += (
+    FormPost(
+        "/avtal/<int:contract_id>/status",
+        "/avtal/{contract}/status",
+        follows_up_the_network,
+        lambda world: {
+            "to_status": "uteslutet",
+            "changed_on": "2025-06-02",
+            "reason": "Oanmält besök visade brister.",
+            "decision_reference": "MATRIS-BESLUT-1",
+        },
     ),
 )
 # Signing in and out act on the caller's own session (tests/test_auth.py).

@@ -19,7 +19,9 @@ from kb.followups.models import (
     Severity,
     SupplierCheck,
 )
+from kb.followups.templates_data import template_for_area
 from kb.markdown import render_markdown
+from kb.themes import Theme
 
 DEVIATION_TEXTS = {
     DeviationCategory.INVOICING: (
@@ -56,16 +58,44 @@ DEVIATION_TEXTS = {
     ),
 }
 SEVERITY_WEIGHTS = {Severity.LOW: 30, Severity.MEDIUM: 40, Severity.HIGH: 22, Severity.CRITICAL: 8}
-SURVEY_METHODS = [
-    FollowUpMethod.SURVEY_CASEWORKERS.value,
-    FollowUpMethod.SURVEY_SUPPLIER.value,
-    FollowUpMethod.STAFF_INTERVIEW.value,
-    FollowUpMethod.ANNOUNCED_VISIT.value,
-    FollowUpMethod.IVO_CHECK.value,
-    FollowUpMethod.CREDIT_CHECK.value,
-    FollowUpMethod.CRIMINAL_RECORD.value,
-    FollowUpMethod.INVOICE_SAMPLE.value,
-]
+SURVEY_OBSERVATIONS = {
+    Theme.GENOMFORANDEPLAN: (
+        "Genomförandeplaner upprättades i regel i tid, men rapporteringen varierade.",
+        "Två av tre leverantörer rapporterade månadsvis enligt avtalet.",
+    ),
+    Theme.BEMANNING: (
+        "Kontinuiteten i bemanningen var den största skillnaden mellan leverantörerna.",
+        "Andelen timvikarier var hög under sommaren hos flera leverantörer.",
+    ),
+    Theme.KONTAKTPERSON: (
+        "Nästan alla placerade hade en namngiven kontaktperson från första veckan.",
+        "Kontaktpersonen byttes under placeringen i ungefär var fjärde placering.",
+    ),
+    Theme.SAMVERKAN: (
+        "Socialsekreterarna beskrev informationen vid incidenter som snabb och tydlig.",
+        "Information vid avvikelser kom ofta först dagen efter.",
+    ),
+    Theme.AVVIKELSEHANTERING: (
+        "Rutinerna fanns men var inte kända av all personal.",
+        "Avvikelser återkopplades med åtgärder i de flesta fall.",
+    ),
+    Theme.HALSA: (
+        "Tillgången till hälso- och sjukvård var god; läkemedelshanteringen brast hos en leverantör.",
+        "Kontakten med psykiatrin fungerade väl där den behövdes.",
+    ),
+    Theme.SKOLA: (
+        "Skolgången kom i gång inom två veckor för de flesta placerade.",
+        "Stödet till studier och sysselsättning varierade mellan boendena.",
+    ),
+    Theme.LOKALER: (
+        "Lokalerna motsvarade anbuden; ett boende saknade godkänt brandskydd.",
+        "Lokalerna var ändamålsenliga och i gott skick.",
+    ),
+    Theme.DELAKTIGHET: (
+        "De placerade upplevde i regel att de fick vara med och påverka.",
+        "Flera placerade beskrev att de inte fått ta del av sin genomförandeplan.",
+    ),
+}
 
 
 def build_deviations(world: DemoWorld, count: int = 64) -> None:
@@ -111,25 +141,33 @@ def _followup(world: DemoWorld, **fields: object) -> FollowUp:
     return followup
 
 
+def _observations(index: int) -> dict[Theme, str]:
+    """One observation per survey theme, varied by area without drawing on the random stream."""
+    return {
+        theme: texts[(index + offset) % len(texts)]
+        for offset, (theme, texts) in enumerate(SURVEY_OBSERVATIONS.items())
+    }
+
+
 def build_followups(world: DemoWorld) -> None:
     rng = world.rng
-    for area_key, (_first, second) in world.rounds.items():
+    for area_index, (area_key, (_first, second)) in enumerate(world.rounds.items()):
         area = world.areas[area_key]
+        template = template_for_area(area.name)
+        year = second.contract_start.year + 2
         _followup(
             world,
-            title=f"Särskild uppföljning {second.contract_start.year + 2}: {area.name}",
-            kind=FollowUpKind.SPECIAL,
+            title=f"{template.title} {year}: {area.name}",
+            kind=template.kind,
             scope=FollowUpScope.TENDER_ROUND,
             tender_round=second,
-            period_start=date(second.contract_start.year + 2, 1, 1),
-            period_end=date(second.contract_start.year + 2, 6, 30),
-            methods=list(SURVEY_METHODS),
-            summary=(
-                "Enkät till socialsekreterare och leverantörer, intervjuer med personal och anmälda "
-                "platsbesök hos samtliga leverantörer.\n\n"
-                "- Svarsfrekvensen bland socialsekreterarna var god.\n"
-                "- Genomförandeplaner upprättades i regel i tid, men rapporteringen varierade.\n"
-                "- Kontinuiteten i bemanningen var den största skillnaden mellan leverantörerna."
+            period_start=date(year, 1, 1),
+            period_end=date(year, 6, 30),
+            methods=template.method_codes,
+            summary=template.summary_md(
+                _observations(area_index),
+                "Svarsfrekvensen bland socialsekreterarna var god. Kontinuiteten i bemanningen "
+                "var den största skillnaden mellan leverantörerna.",
             ),
             result=rng.choice([FollowUpResult.NO_REMARKS, FollowUpResult.REMARKS]),
             actions_taken="Återkoppling till varje leverantör; två leverantörer lämnade åtgärdsplaner.",
