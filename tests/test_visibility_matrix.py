@@ -44,6 +44,17 @@ from kb.experiences.models import (
     PlacementKind,
     WouldPlaceAgain,
 )
+from kb.followups.models import (
+    CheckKind,
+    CheckResult,
+    Deviation,
+    DeviationCategory,
+    FollowUp,
+    FollowUpKind,
+    FollowUpScope,
+    Severity,
+    SupplierCheck,
+)
 from kb.organisations.models import Organisation, OrganisationKind
 from kb.suppliers.models import AgreementArea, AreaCategory, LegalForm, Supplier, Unit
 from kb.tenders.models import Contract, ProcurementForm, TenderRound
@@ -257,6 +268,43 @@ def _experience(spec: ExperienceSpec, author: User, register: dict) -> Experienc
     )
 
 
+def _followed_up(owner: Organisation, author: User, supplier: Supplier, unit: Unit) -> dict:
+    """A follow-up, a deviation and a supplier check, recorded by the owner's coordinator."""
+    return {
+        "followup": FollowUp(
+            organisation=owner,
+            author=author,
+            title="Matrisuppföljning",
+            kind=FollowUpKind.SPECIAL,
+            scope=FollowUpScope.UNIT,
+            unit=unit,
+            methods=["anmalt_besok"],
+            period_start=date(2024, 9, 1),
+            summary_md="Besök utan anmärkning.",
+            summary_html="<p>Besök utan anmärkning.</p>",
+        ),
+        "deviation": Deviation(
+            organisation=owner,
+            reported_by=author,
+            unit=unit,
+            occurred_on=date(2024, 10, 1),
+            category=DeviationCategory.STAFFING,
+            severity=Severity.MEDIUM,
+            description_md="Matrisavvikelse i bemanningen.",
+            description_html="<p>Matrisavvikelse i bemanningen.</p>",
+        ),
+        "check": SupplierCheck(
+            organisation=owner,
+            supplier=supplier,
+            kind=CheckKind.CREDIT,
+            checked_on=date(2024, 10, 1),
+            result=CheckResult.OK,
+            value="80",
+            next_due=date(2025, 4, 1),
+        ),
+    }
+
+
 def build_world(session) -> World:
     organisations = _organisations()
     areas = {name: AgreementArea(name=name, category=AreaCategory.IFO) for name in (HVB, STOD)}
@@ -292,6 +340,12 @@ def build_world(session) -> World:
             session.add(experience)
             session.commit()
             params[key] = experience.id
+    coordinator = users[Viewer("owner", Role.COORDINATOR)]
+    with acting_as(Actor(coordinator.id, coordinator.email, coordinator.organisation_id)):
+        followed = _followed_up(organisations["owner"], coordinator, supplier, unit)
+        session.add_all(followed.values())
+        session.commit()
+    params.update({name: obj.id for name, obj in followed.items()})
     params.update(
         owner_org=organisations["owner"].id,
         standalone_org=organisations["standalone"].id,
@@ -358,6 +412,29 @@ def caseworkers_get_404(viewer: Viewer) -> int:
     return 404 if viewer.role == Role.CASEWORKER else 403
 
 
+def follow_up_writers(viewer: Viewer) -> int:
+    """Coordinators and curators open the forms for follow-ups, deviations and checks."""
+    return 200 if viewer.role in (Role.COORDINATOR, Role.CURATOR) else 403
+
+
+def in_the_network(viewer: Viewer) -> int:
+    """Follow-ups, deviations and checks are read by the whole network, unknown elsewhere."""
+    return 200 if viewer.org in NETWORK else 404
+
+
+def owner_writes(viewer: Viewer) -> int:
+    """Only the owner's coordinators and curators edit; outside the network it is unknown."""
+    if viewer.org == "owner" and viewer.role in (Role.COORDINATOR, Role.CURATOR):
+        return 200
+    if viewer.org not in NETWORK and viewer.role in (Role.COORDINATOR, Role.CURATOR):
+        return 404
+    return 403
+
+
+FOLLOWUP = "/uppfoljningar/<int:followup_id>"
+FOLLOWUP_EDIT = "/uppfoljningar/<int:followup_id>/redigera"
+DEVIATION = "/avvikelser/<int:deviation_id>"
+CHECK = "/kontroller/<int:check_id>"
 DETAIL = "/erfarenheter/<int:experience_id>"
 EDIT = "/erfarenheter/<int:experience_id>/redigera"
 GET_MATRIX = (
@@ -388,6 +465,23 @@ GET_MATRIX = (
     Route("/leverantorer/<int:supplier_id>", "/leverantorer/{supplier}", everyone),
     Route("/verksamheter/<int:unit_id>", "/verksamheter/{unit}", everyone),
     Route("/avtal/<int:contract_id>", "/avtal/{contract}", everyone),
+    Route("/uppfoljningar/", "/uppfoljningar/", everyone),
+    Route("/uppfoljningar/", "/uppfoljningar/?verksamhet={unit}&ar=2024", everyone),
+    Route("/uppfoljningar/ny", "/uppfoljningar/ny", follow_up_writers),
+    Route("/uppfoljningar/ny", "/uppfoljningar/ny?scope=unit&id={unit}", follow_up_writers),
+    Route(FOLLOWUP, "/uppfoljningar/{followup}", in_the_network),
+    Route(FOLLOWUP, "/uppfoljningar/{missing}", lambda viewer: 404),
+    Route(FOLLOWUP_EDIT, "/uppfoljningar/{followup}/redigera", owner_writes),
+    Route("/avvikelser/", "/avvikelser/", everyone),
+    Route("/avvikelser/", "/avvikelser/?leverantor={supplier}", everyone),
+    Route("/avvikelser/ny", "/avvikelser/ny", follow_up_writers),
+    Route(DEVIATION, "/avvikelser/{deviation}", in_the_network),
+    Route(DEVIATION, "/avvikelser/{missing}", lambda viewer: 404),
+    Route("/kontroller/", "/kontroller/", everyone),
+    Route("/kontroller/ny", "/kontroller/ny?leverantor={supplier}", follow_up_writers),
+    Route(CHECK, "/kontroller/{check}", in_the_network),
+    Route("/kontroller/omgang", "/kontroller/omgang", follow_up_writers),
+    Route("/kontroller/omgang", "/kontroller/omgang?omgang={round}", follow_up_writers),
     Route("/avtal/<int:contract_id>", "/avtal/{missing}", lambda viewer: 404),
     Route("/erfarenheter/mina", "/erfarenheter/mina", roles(Role.CASEWORKER)),
     Route(DETAIL, "/erfarenheter/{owner_1}", readers_of("owner_1")),
@@ -480,12 +574,17 @@ def experience_form(world: World, text: str) -> dict[str, str]:
     return data
 
 
+def forbidden(viewer: Viewer) -> int:
+    return 403
+
+
 @dataclass(frozen=True)
 class FormPost:
     rule: str
     path: str
     allowed: Callable[[Viewer], bool]
     data: Callable[[World], dict[str, str]]
+    refused: Callable[[Viewer], int] = forbidden  # the status a viewer who may not post gets
 
 
 def may_edit(key: str) -> Callable[[Viewer], bool]:
@@ -553,12 +652,109 @@ POST_MATRIX = (
     ),
 )
 
+
 def follows_up_the_network(viewer: Viewer) -> bool:
     """Coordinators and curators of the network's organisations follow up its framework."""
     return viewer.org in NETWORK and viewer.role in (Role.COORDINATOR, Role.CURATOR)
 
 
+def owner_follows_up(viewer: Viewer) -> bool:
+    return viewer.org == "owner" and viewer.role in (Role.COORDINATOR, Role.CURATOR)
+
+
+def form_error_outside(viewer: Viewer) -> int:
+    """A writer outside the network gets the form back with an error; other roles 403."""
+    return 200 if viewer.role in (Role.COORDINATOR, Role.CURATOR) else 403
+
+
+def unknown_outside(viewer: Viewer) -> int:
+    """Another organisation's record: 404 outside the network, else 403."""
+    outside = viewer.org not in NETWORK and viewer.role in (Role.COORDINATOR, Role.CURATOR)
+    return 404 if outside else 403
+
+
+def followup_form(world: World) -> dict[str, str]:
+    return {
+        "title": "Oanmält besök",
+        "kind": "handelsestyrd",
+        "scope": "unit",
+        "unit_id": str(world.params["unit"]),
+        "methods": "oanmalt_besok",
+        "period_start": "2025-05-01",
+        "summary_md": "Brister i nattbemanningen.",
+        "result": "anmarkning",
+    }
+
+
+def batch_form(world: World) -> dict[str, str]:
+    supplier = world.params["supplier"]
+    return {
+        "kind": "sanktionslistor",
+        "checked_on": "2025-05-01",
+        "next_due": "2025-11-01",
+        f"result_{supplier}": "ok",
+        f"value_{supplier}": "",
+    }
+
+
 POST_MATRIX += (
+    FormPost(
+        "/uppfoljningar/ny",
+        "/uppfoljningar/ny",
+        follows_up_the_network,
+        followup_form,
+        form_error_outside,
+    ),
+    FormPost(
+        FOLLOWUP_EDIT,
+        "/uppfoljningar/{followup}/redigera",
+        owner_follows_up,
+        followup_form,
+        unknown_outside,
+    ),
+    FormPost(
+        "/avvikelser/ny",
+        "/avvikelser/ny",
+        follows_up_the_network,
+        lambda world: {
+            "unit_id": str(world.params["unit"]),
+            "contract_id": "",
+            "category": "bemanning",
+            "severity": "medel",
+            "occurred_on": "2025-05-01",
+            "description_md": "En natt med en person i tjänst.",
+        },
+        form_error_outside,
+    ),
+    FormPost(
+        "/avvikelser/<int:deviation_id>/atgarda",
+        "/avvikelser/{deviation}/atgarda",
+        owner_follows_up,
+        lambda world: {"resolution_note": "Bemanningen är förstärkt."},
+        unknown_outside,
+    ),
+    FormPost(
+        "/kontroller/ny",
+        "/kontroller/ny",
+        follows_up_the_network,
+        lambda world: {
+            "supplier_id": str(world.params["supplier"]),
+            "unit_id": "",
+            "kind": "kreditvardighet",
+            "checked_on": "2025-05-01",
+            "next_due": "2025-11-01",
+            "result": "ok",
+            "value": "75",
+        },
+        form_error_outside,
+    ),
+    FormPost(
+        "/kontroller/omgang",
+        "/kontroller/omgang?omgang={round}",
+        follows_up_the_network,
+        batch_form,
+        form_error_outside,
+    ),
     FormPost(
         "/avtal/<int:contract_id>/status",
         "/avtal/{contract}/status",
@@ -608,7 +804,7 @@ def test_only_permitted_viewers_change_anything_through_a_form(app, world, app_d
         before = database_state(app_db)
         response = client.post(url, data={**post.data(world), "csrf_token": token})
         allowed = viewer != ANONYMOUS and post.allowed(viewer)
-        expected = 302 if allowed or viewer == ANONYMOUS else 403
+        expected = 302 if allowed or viewer == ANONYMOUS else post.refused(viewer)
         changed = database_state(app_db) != before
         if response.status_code != expected or changed != allowed:
             wrong.append(f"{url}: got {response.status_code}, changed={changed}")
