@@ -236,7 +236,8 @@ def build_supplier_checks(world: DemoWorld) -> None:
                     kind=kind,
                     checked_on=checked,
                     result=result,
-                    value=f"Riskklass {rng.randint(1, 5)}" if kind == CheckKind.CREDIT else None,
+                    # A credit score on the 0–100 scale the check form takes.
+                    value=str(rng.randint(1, 5) * 18 + 5) if kind == CheckKind.CREDIT else None,
                     note=""
                     if result == CheckResult.OK
                     else "Betalningsanmärkning registrerad; följs upp.",
@@ -259,4 +260,40 @@ def build_supplier_checks(world: DemoWorld) -> None:
                     next_due=checked + timedelta(days=730),
                 )
             )
+    db.session.flush()
+
+
+RECENT_CONCERNS = (  # (days before DEMO_TODAY, category, severity, text)
+    (41, DeviationCategory.STAFFING, Severity.HIGH, DEVIATION_TEXTS[DeviationCategory.STAFFING][0]),
+    (
+        23,
+        DeviationCategory.REPORTING,
+        Severity.MEDIUM,
+        DEVIATION_TEXTS[DeviationCategory.REPORTING][0],
+    ),
+    (9, DeviationCategory.INCIDENT, Severity.HIGH, DEVIATION_TEXTS[DeviationCategory.INCIDENT][0]),
+)
+
+
+def build_recent_concerns(world: DemoWorld) -> None:
+    """Three recent deviations at the weakest unit, recorded after every follow-up, so the
+    coordinator's start page shows a supplier flagged for an event-driven follow-up.
+
+    Draws nothing from world.rng, so the rest of the demo stays as it was."""
+    units = [unit for units in world.units_by_area.values() for unit in units]
+    weakest = min(units, key=lambda u: (sum(world.unit_quality[u.id].values()), u.id))
+    reporter = world.municipalities[0]
+    for days, category, severity, text in RECENT_CONCERNS:
+        db.session.add(
+            Deviation(
+                organisation=reporter,
+                unit=weakest,
+                reported_by=world.coordinators[reporter.id],
+                occurred_on=DEMO_TODAY - timedelta(days=days),
+                category=category,
+                severity=severity,
+                description_md=text,
+                description_html=render_markdown(text),
+            )
+        )
     db.session.flush()

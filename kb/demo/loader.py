@@ -35,4 +35,5 @@ def load_demo() -> bool:
     learning.build_requirements(world)
     findings = learning.build_findings(world)
     learning.build_drafts(world, findings)
+    followups.build_recent_concerns(world)
     return True
