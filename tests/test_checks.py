@@ -329,3 +329,15 @@ def test_the_list_shows_the_newest_and_filters_by_status_and_kind(client, world,
     assert listed("?typ=galet&status=konstigt") == listed()
     page = client.get("/kontroller/").get_data(as_text=True)
     assert "due-forfallen" in page and "due-snart" in page
+
+
+def test_a_saved_check_is_found_in_search_by_the_network_only(app, client, coordinator, login):
+    app.config["SEARCH_SYNC"] = "sync"
+    note = "Kreditupplysningen visade betalningsanmärkningar hos moderbolaget."
+    assert post_form(client, NEW, check_form(coordinator, note=note)).status_code == 302
+    page = client.get("/sok", query_string={"q": "betalningsanmärkningar"}).get_data(as_text=True)
+    assert "1 träff" in page and "/kontroller/" in page and "Kontroll" in page
+    client.post("/logga-ut", data={"csrf_token": csrf_token_from(client.get("/").text)})
+    login(coordinator.outsider_coordinator)
+    page = client.get("/sok", query_string={"q": "betalningsanmärkningar"}).get_data(as_text=True)
+    assert "Inga träffar" in page

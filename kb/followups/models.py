@@ -218,7 +218,7 @@ class Deviation(Audited, Searchable, TimestampMixin, Base):
         return f"<Deviation {self.id} {self.category.value}>"
 
 
-class SupplierCheck(Audited, TimestampMixin, Base):
+class SupplierCheck(Audited, Searchable, TimestampMixin, Base):
     """Kontroll of a supplier (or one of its units, for IVO permits)."""
 
     __tablename__ = "supplier_checks"

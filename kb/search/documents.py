@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from kb.experiences.models import Experience, ExperienceStatus
 from kb.extensions import db
 from kb.findings.models import Finding
-from kb.followups.models import Deviation, FollowUp
+from kb.followups.models import Deviation, FollowUp, SupplierCheck
 from kb.organisations.models import Organisation
 from kb.requirements.models import Requirement
 from kb.search.access import EVERYONE, curators_token, network_token, organisation_token, user_token
@@ -177,6 +177,22 @@ def deviation_document(deviation: Deviation) -> SearchDocument:
     )
 
 
+def supplier_check_document(check: SupplierCheck) -> SearchDocument:
+    target = check.unit.name if check.unit else check.supplier.name
+    return SearchDocument(
+        key=f"supplier_check:{check.id}",
+        kind="supplier_check",
+        title=f"{check.kind.label}: {target}",
+        body="\n".join([check.note, check.value or "", _labels(check.kind, check.result)]),
+        date=check.checked_on,
+        access=[network_token(network_of(check.organisation))],
+        area_ids=sorted({a.id for a in check.unit.agreement_areas}) if check.unit else [],
+        supplier_id=check.supplier_id,
+        organisation_id=check.organisation_id,
+        status=check.result.value,
+    )
+
+
 def requirement_document(requirement: Requirement) -> SearchDocument:
     version = requirement.current_version
     body = (
@@ -274,6 +290,15 @@ SOURCES: dict[str, DocumentSource] = {
             selectinload(Deviation.unit).selectinload(Unit.agreement_areas),
             selectinload(Deviation.organisation),
             selectinload(Deviation.contract),
+        ),
+    ),
+    "supplier_check": DocumentSource(
+        SupplierCheck,
+        supplier_check_document,
+        (
+            selectinload(SupplierCheck.unit).selectinload(Unit.agreement_areas),
+            selectinload(SupplierCheck.supplier),
+            selectinload(SupplierCheck.organisation),
         ),
     ),
     "requirement": DocumentSource(

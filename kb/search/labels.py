@@ -8,7 +8,7 @@ from sqlalchemy import select
 from kb.experiences.models import ExperienceStatus
 from kb.extensions import db
 from kb.findings.models import FindingStatus
-from kb.followups.models import FollowUpResult
+from kb.followups.models import CheckResult, FollowUpResult
 from kb.organisations.models import Organisation
 from kb.requirements.models import RequirementKind
 from kb.search.backend import FacetCount
@@ -20,6 +20,7 @@ KIND_LABELS = {
     "finding": _l("Lärdom"),
     "followup": _l("Uppföljning"),
     "deviation": _l("Avvikelse"),
+    "supplier_check": _l("Kontroll"),
     "requirement": _l("Krav"),
     "supplier": _l("Leverantör"),
     "unit": _l("Verksamhet"),
@@ -38,6 +39,7 @@ STATUS_LABELS = {
     **{m.value: m.label for m in ExperienceStatus},
     **{m.value: m.label for m in FindingStatus},
     **{m.value: m.label for m in FollowUpResult},
+    **{m.value: m.label for m in CheckResult},
     **{m.value: m.label for m in RequirementKind},
     **{m.value: m.label for m in PermitStatus},
     "oppen": _l("Öppen"),

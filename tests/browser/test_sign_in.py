@@ -18,7 +18,7 @@ START_PAGE_TEXT = {
     Role.CASEWORKER: ("Socialsekreterare / handläggare", "Berätta hur en placering gick"),
     Role.COORDINATOR: (
         "Placeringssamordnare / avtalsansvarig",
-        "Följ upp leverantörerna: hantera öppna avvikelser",
+        "Följ upp leverantörerna: öppna avvikelser först",
     ),
     Role.CURATOR: ("Kunskapsansvarig", "Gå igenom nya erfarenheter och föreslagna lärdomar"),
     Role.PROCURER: ("Upphandlare", "Planera nästa upphandlingsomgång"),
