@@ -218,3 +218,15 @@ def _token(client) -> str:
     from tests.conftest import csrf_token_from
 
     return csrf_token_from(client.get("/").get_data(as_text=True))
+
+
+def test_a_status_change_makes_the_contract_findable_by_its_reason(
+    app, client, login, world, people
+):
+    app.config["SEARCH_SYNC"] = "sync"
+    login(people["coordinator"])
+    reason = "Brandskyddet underkändes vid oanmält platsbesök."
+    assert change(client, world.new_contract_id, reason=reason).status_code == 302
+    page = client.get("/sok", query_string={"q": "brandskyddet"}).get_data(as_text=True)
+    assert "1 träff" in page and f"/avtal/{world.new_contract_id}" in page
+    assert "Tillfälligt uteslutet från avrop" in page

@@ -24,6 +24,7 @@ from kb.search.models import SearchOutbox
 from kb.search.outbox import drain
 from kb.search.service import backend_for
 from kb.suppliers.models import Unit
+from kb.tenders.models import Contract
 from tests.conftest import POSTGRES_URL, _truncate_all, post_form, require_postgres
 from tests.experience_world import World, build_world
 from tests.test_search_query import any_text
@@ -342,5 +343,7 @@ def test_the_index_holds_exactly_the_searchable_rows(app, world):
     with app.app_context():
         experiences = kb_db.session.scalar(select(func.count(Experience.id)))
         units = kb_db.session.scalar(select(func.count(Unit.id)))
-        assert backend_for(app).health().documents == experiences + units + 1  # + the supplier
+        contracts = kb_db.session.scalar(select(func.count(Contract.id)))
+        expected = experiences + units + contracts + 1  # + the supplier
+        assert backend_for(app).health().documents == expected
     assert app.test_cli_runner().invoke(args=["kb", "search", "check"]).exit_code == 0

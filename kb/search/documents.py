@@ -17,6 +17,7 @@ from kb.organisations.models import Organisation
 from kb.requirements.models import Requirement
 from kb.search.access import EVERYONE, curators_token, network_token, organisation_token, user_token
 from kb.suppliers.models import Supplier, Unit
+from kb.tenders.models import Contract
 
 
 @dataclass
@@ -193,6 +194,34 @@ def supplier_check_document(check: SupplierCheck) -> SearchDocument:
     )
 
 
+def contract_document(contract: Contract) -> SearchDocument:
+    tender_round = contract.tender_round
+    history = [
+        " ".join(
+            [
+                str(change.to_status.label),
+                change.changed_on.isoformat(),
+                change.reason,
+                change.decision_reference or "",
+            ]
+        )
+        for change in contract.status_changes
+    ]
+    latest = contract.status_changes[-1].changed_on if contract.status_changes else None
+    return SearchDocument(
+        key=f"contract:{contract.id}",
+        kind="contract",
+        title=f"{contract.reference or tender_round.reference} – {contract.supplier.name}",
+        body="\n".join([tender_round.title, contract.lot or "", *history]),
+        date=latest or tender_round.contract_start,
+        access=[EVERYONE],
+        area_ids=[tender_round.agreement_area_id],
+        supplier_id=contract.supplier_id,
+        organisation_id=tender_round.lead_organisation_id,
+        status=contract.status.value,
+    )
+
+
 def requirement_document(requirement: Requirement) -> SearchDocument:
     version = requirement.current_version
     body = (
@@ -299,6 +328,15 @@ SOURCES: dict[str, DocumentSource] = {
             selectinload(SupplierCheck.unit).selectinload(Unit.agreement_areas),
             selectinload(SupplierCheck.supplier),
             selectinload(SupplierCheck.organisation),
+        ),
+    ),
+    "contract": DocumentSource(
+        Contract,
+        contract_document,
+        (
+            selectinload(Contract.tender_round),
+            selectinload(Contract.supplier),
+            selectinload(Contract.status_changes),
         ),
     ),
     "requirement": DocumentSource(

@@ -13,6 +13,7 @@ from kb.organisations.models import Organisation
 from kb.requirements.models import RequirementKind
 from kb.search.backend import FacetCount
 from kb.suppliers.models import AgreementArea, PermitStatus, Supplier
+from kb.tenders.models import ContractStatus
 from kb.themes import Theme
 
 KIND_LABELS = {
@@ -21,6 +22,7 @@ KIND_LABELS = {
     "followup": _l("Uppföljning"),
     "deviation": _l("Avvikelse"),
     "supplier_check": _l("Kontroll"),
+    "contract": _l("Avtal"),
     "requirement": _l("Krav"),
     "supplier": _l("Leverantör"),
     "unit": _l("Verksamhet"),
@@ -40,6 +42,7 @@ STATUS_LABELS = {
     **{m.value: m.label for m in FindingStatus},
     **{m.value: m.label for m in FollowUpResult},
     **{m.value: m.label for m in CheckResult},
+    **{m.value: m.label for m in ContractStatus},
     **{m.value: m.label for m in RequirementKind},
     **{m.value: m.label for m in PermitStatus},
     "oppen": _l("Öppen"),

@@ -13,7 +13,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
-from kb.database import Audited, Base, LabelledEnum, TimestampMixin, association_table, enum_column
+from kb.database import (
+    Audited,
+    Base,
+    LabelledEnum,
+    Searchable,
+    TimestampMixin,
+    association_table,
+    enum_column,
+)
 from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea, Supplier, Unit
 
@@ -114,7 +122,7 @@ class TenderRound(Audited, TimestampMixin, Base):
         return f"<TenderRound {self.id} {self.reference!r}>"
 
 
-class Contract(Audited, TimestampMixin, Base):
+class Contract(Audited, Searchable, TimestampMixin, Base):
     """Avtal between a tender round's buyers and one supplier, for some of its units."""
 
     __tablename__ = "contracts"
@@ -145,7 +153,7 @@ class Contract(Audited, TimestampMixin, Base):
         return f"<Contract {self.id} round={self.tender_round_id} supplier={self.supplier_id}>"
 
 
-class ContractStatusChange(Audited, TimestampMixin, Base):
+class ContractStatusChange(Audited, Searchable, TimestampMixin, Base):
     """One kept change of a contract's status, with its decision."""
 
     __tablename__ = "contract_status_changes"
@@ -169,3 +177,6 @@ class ContractStatusChange(Audited, TimestampMixin, Base):
 
     contract: Mapped[Contract] = relationship(back_populates="status_changes")
     changed_by: Mapped[User | None] = relationship()
+
+    def search_key(self) -> tuple[str, int]:
+        return "contract", self.contract_id
