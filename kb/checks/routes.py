@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from kb.auth.access import require_role
-from kb.auth.models import Role
 from kb.catalogue.filters import MAX_ID, page_from_args, parse_choice, parse_positive_int
 from kb.catalogue.rows import Page
 from kb.checks.choices import round_choices, supplier_choices, unit_choices
@@ -32,12 +31,11 @@ from kb.deviations.forms import parse_id
 from kb.experiences.visibility import network_organisation_ids
 from kb.extensions import db
 from kb.followups.models import CheckKind, SupplierCheck
-from kb.followups.scopes import may_follow_up, may_write
+from kb.followups.scopes import FOLLOW_UP_ROLES, may_follow_up, may_write, readable_or_404
 from kb.forms import select_choices
 from kb.tenders.models import TenderRound
 
 bp = Blueprint("checks", __name__, url_prefix="/kontroller")
-WRITERS = (Role.COORDINATOR, Role.CURATOR)
 DEFAULT_INTERVAL = timedelta(days=182)  # twice a year, as Uppsala does for HVB
 
 
@@ -79,16 +77,14 @@ def _page(rows: list, requested: int, per_page: int) -> Page:
 
 @bp.route("/<int:check_id>")
 def detail(check_id: int) -> str:
-    check = db.session.get(SupplierCheck, check_id) if check_id <= MAX_ID else None
-    if check is None or check.organisation_id not in network_organisation_ids(current_user):
-        abort(404)
+    check = readable_or_404(current_user, SupplierCheck, check_id)
     return render_template(
         "checks/detail.html", check=check, status=due_status(check, date.today())
     )
 
 
 @bp.route("/ny", methods=["GET", "POST"])
-@require_role(*WRITERS)
+@require_role(*FOLLOW_UP_ROLES)
 def new() -> Response | str:
     form = CheckForm()
     if not form.is_submitted():
@@ -129,7 +125,7 @@ def _try_save(form: CheckFields, save: Callable[[], list[SupplierCheck]]) -> tup
 
 
 @bp.route("/omgang", methods=["GET", "POST"])
-@require_role(*WRITERS)
+@require_role(*FOLLOW_UP_ROLES)
 def batch() -> Response | str:
     raw_round = request.args.get("omgang", "")
     tender_round = _followable_round(raw_round)

@@ -8,12 +8,10 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
-from werkzeug.routing import BuildError
 from werkzeug.wrappers import Response
 
 from kb.auth.access import require_role
-from kb.auth.models import Role
-from kb.catalogue.filters import MAX_ID, page_from_args
+from kb.catalogue.filters import page_from_args
 from kb.deviations.flags import flagged_suppliers
 from kb.deviations.forms import DeviationForm, ResolveForm
 from kb.deviations.queries import OPEN, RESOLVED, deviation_page, filter_from_args, filter_suppliers
@@ -30,28 +28,20 @@ from kb.deviations.services import (
 from kb.experiences.visibility import network_organisation_ids
 from kb.extensions import db
 from kb.followups.models import Deviation, DeviationCategory, Severity
-from kb.followups.scopes import may_write
+from kb.followups.scopes import FOLLOW_UP_ROLES, may_write, readable_or_404
 from kb.forms import select_choices
 from kb.suppliers.models import AgreementArea, Unit
 
 bp = Blueprint("deviations", __name__, url_prefix="/avvikelser")
-WRITERS = (Role.COORDINATOR, Role.CURATOR)
 
 
 def event_followup_url(supplier_id: int) -> str:
     """Where a coordinator starts an event-driven follow-up of the supplier."""
-    args = {"scope": "supplier", "id": supplier_id, "kind": "handelsestyrd"}
-    try:
-        return url_for("followups.new", **args)
-    except BuildError:
-        return f"/uppfoljningar/ny?scope=supplier&id={supplier_id}&kind=handelsestyrd"
+    return url_for("followups.new", scope="supplier", id=supplier_id, kind="handelsestyrd")
 
 
 def _readable_or_404(deviation_id: int) -> Deviation:
-    deviation = db.session.get(Deviation, deviation_id) if deviation_id <= MAX_ID else None
-    if deviation is None or deviation.organisation_id not in network_organisation_ids(current_user):
-        abort(404)
-    return deviation
+    return readable_or_404(current_user, Deviation, deviation_id)
 
 
 def _may_resolve(deviation: Deviation) -> bool:
@@ -82,7 +72,7 @@ def index() -> str:
 
 
 @bp.route("/ny", methods=["GET", "POST"])
-@require_role(*WRITERS)
+@require_role(*FOLLOW_UP_ROLES)
 def new() -> Response | str:
     form = DeviationForm()
     if not form.is_submitted():
@@ -143,7 +133,7 @@ def _detail_page(deviation: Deviation, form: ResolveForm, warnings: list) -> str
 
 
 @bp.route("/<int:deviation_id>/atgarda", methods=["POST"])
-@require_role(*WRITERS)
+@require_role(*FOLLOW_UP_ROLES)
 def resolve(deviation_id: int) -> Response | str:
     deviation = _readable_or_404(deviation_id)
     if not _may_resolve(deviation):

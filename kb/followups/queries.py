@@ -203,10 +203,6 @@ def list_options(filters: FollowUpFilter) -> ListOptions:
     )
 
 
-def readable_in_network(viewer: User, followup: FollowUp) -> bool:
-    return followup.organisation_id in network_organisation_ids(viewer)
-
-
 # --- What the form offers -------------------------------------------------------------------
 
 

@@ -8,7 +8,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from kb.auth.access import require_role
-from kb.catalogue.filters import MAX_ID
 from kb.experiences.visibility import can_read
 from kb.extensions import db
 from kb.followups.forms import FollowUpForm, set_citation_choices, set_object_choices
@@ -20,9 +19,8 @@ from kb.followups.queries import (
     list_options,
     network_deviations,
     readable_experiences,
-    readable_in_network,
 )
-from kb.followups.scopes import FOLLOW_UP_ROLES, may_write
+from kb.followups.scopes import FOLLOW_UP_ROLES, may_write, readable_or_404
 from kb.followups.services import (
     FollowUpInvalid,
     PrivacyWarningsNeedConfirmation,
@@ -35,11 +33,7 @@ bp = Blueprint("followups", __name__, url_prefix="/uppfoljningar")
 
 
 def _readable_or_404(followup_id: int) -> FollowUp:
-    """A follow-up of the viewer's network; anything else is not found."""
-    followup = db.session.get(FollowUp, followup_id) if followup_id <= MAX_ID else None
-    if followup is None or not readable_in_network(current_user, followup):
-        abort(404)
-    return followup
+    return readable_or_404(current_user, FollowUp, followup_id)
 
 
 @bp.route("/")

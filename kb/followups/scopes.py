@@ -14,14 +14,20 @@ write them (DESIGN §2).
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from flask import abort
 from sqlalchemy import Select, exists, or_, select
 
 from kb.auth.models import Role, User
+from kb.catalogue.filters import MAX_ID
+from kb.experiences.visibility import network_organisation_ids
 from kb.extensions import db
 from kb.organisations.models import Organisation
 from kb.tenders.models import Contract, TenderRound, contract_units, tender_round_participants
 
 FOLLOW_UP_ROLES = (Role.COORDINATOR, Role.CURATOR)
+Record = TypeVar("Record")
 
 
 def acting_organisation_ids(organisation: Organisation) -> list[int]:
@@ -96,3 +102,16 @@ def may_follow_up(organisation: Organisation, scope: str, object_id: int | None)
 def may_write(user: User) -> bool:
     """Coordinators and curators record follow-ups, deviations, checks and contract status."""
     return user.is_authenticated and user.has_role(*FOLLOW_UP_ROLES)
+
+
+def readable_in_network(user: User, record: object) -> bool:
+    """May the user read this follow-up, deviation or check? Its network may."""
+    return record.organisation_id in network_organisation_ids(user)  # type: ignore[attr-defined]
+
+
+def readable_or_404(user: User, model: type[Record], record_id: int) -> Record:
+    """The follow-up, deviation or check, or 404 when it is missing or outside the network."""
+    record = db.session.get(model, record_id) if record_id <= MAX_ID else None
+    if record is None or not readable_in_network(user, record):
+        abort(404)
+    return record

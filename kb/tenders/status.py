@@ -12,7 +12,6 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 from kb.auth.models import User
 from kb.extensions import db
@@ -147,11 +146,3 @@ def change_contract_status(
     db.session.add(record)
     db.session.flush()
     return record
-
-
-def paused_contracts(contract_ids: list[int] | None = None) -> list[Contract]:
-    """Contracts currently excluded from call-offs, optionally among the given ids."""
-    statement = select(Contract).where(Contract.status == ContractStatus.PAUSED)
-    if contract_ids is not None:
-        statement = statement.where(Contract.id.in_(contract_ids))
-    return list(db.session.scalars(statement.order_by(Contract.id)))
