@@ -6,7 +6,6 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from kb.auth.models import Role
-from kb.main.coordinator import coordinator_overview
 from kb.main.services import recent_experiences, start_figures
 
 bp = Blueprint("main", __name__)
@@ -16,11 +15,4 @@ bp = Blueprint("main", __name__)
 def index() -> str:
     blocks = start_figures(current_user, date.today())
     recent = recent_experiences(current_user) if current_user.has_role(Role.CASEWORKER) else []
-    coordinator = (
-        coordinator_overview(current_user, date.today())
-        if current_user.has_role(Role.COORDINATOR)
-        else None
-    )
-    return render_template(
-        "main/index.html", blocks=blocks, recent=recent, coordinator=coordinator, Role=Role
-    )
+    return render_template("main/index.html", blocks=blocks, recent=recent, Role=Role)

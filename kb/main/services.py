@@ -11,11 +11,9 @@ from kb.auth.models import Role, User
 from kb.experiences.models import Experience, ExperienceStatus
 from kb.extensions import db
 from kb.findings.models import Finding, FindingEvidence, FindingStatus
-from kb.followups.models import Deviation, SupplierCheck
+from kb.main.coordinator import CoordinatorOverview, coordinator_overview
 from kb.organisations.models import Organisation
 from kb.tenders.models import (
-    Contract,
-    ContractStatus,
     TenderRound,
     TenderRoundStatus,
     tender_round_participants,
@@ -26,6 +24,7 @@ from kb.tenders.models import (
 class StartFigures:
     role: Role
     figures: dict[str, int] = field(default_factory=dict)
+    detail: CoordinatorOverview | None = None  # what the block lists, beyond its figures
 
 
 def organisation_scope(user: User) -> list[int]:
@@ -67,27 +66,15 @@ def caseworker_figures(user: User) -> dict[str, int]:
     }
 
 
-def coordinator_figures(user: User, today: date) -> dict[str, int]:
-    scope = organisation_scope(user)
-    return {
-        "open_deviations": _count(
-            select(func.count(Deviation.id)).where(
-                Deviation.organisation_id.in_(scope), Deviation.resolved.is_(False)
-            )
-        ),
-        "checks_due": _count(
-            select(func.count(SupplierCheck.id)).where(
-                SupplierCheck.organisation_id.in_(scope),
-                SupplierCheck.next_due <= today + timedelta(days=30),
-            )
-        ),
-        "paused_contracts": _count(
-            select(func.count(Contract.id)).where(
-                Contract.status == ContractStatus.PAUSED,
-                Contract.tender_round_id.in_(_rounds_involving(user)),
-            )
-        ),
+def coordinator_block(user: User, today: date) -> StartFigures:
+    """The coordinator's figures are counts of the overview the page lists in full."""
+    overview = coordinator_overview(user, today)
+    figures = {
+        "open_deviations": overview.open_deviation_count,
+        "checks_due": len(overview.checks.overdue) + len(overview.checks.soon),
+        "paused_contracts": len(overview.paused),
     }
+    return StartFigures(Role.COORDINATOR, figures, overview)
 
 
 def curator_figures(user: User, today: date) -> dict[str, int]:
@@ -137,13 +124,13 @@ def admin_figures() -> dict[str, int]:
 def start_figures(user: User, today: date) -> list[StartFigures]:
     """Return one block of figures per role the user holds, in a fixed order."""
     builders = {
-        Role.CASEWORKER: lambda: caseworker_figures(user),
-        Role.COORDINATOR: lambda: coordinator_figures(user, today),
-        Role.CURATOR: lambda: curator_figures(user, today),
-        Role.PROCURER: lambda: procurer_figures(user),
-        Role.ADMIN: admin_figures,
+        Role.CASEWORKER: lambda: StartFigures(Role.CASEWORKER, caseworker_figures(user)),
+        Role.COORDINATOR: lambda: coordinator_block(user, today),
+        Role.CURATOR: lambda: StartFigures(Role.CURATOR, curator_figures(user, today)),
+        Role.PROCURER: lambda: StartFigures(Role.PROCURER, procurer_figures(user)),
+        Role.ADMIN: lambda: StartFigures(Role.ADMIN, admin_figures()),
     }
-    return [StartFigures(role, build()) for role, build in builders.items() if user.has_role(role)]
+    return [build() for role, build in builders.items() if user.has_role(role)]
 
 
 def recent_experiences(user: User, limit: int = 5) -> list[Experience]:
