@@ -67,12 +67,15 @@ def _register_blueprints(app: Flask) -> None:
     from kb.cli import kb_cli
     from kb.deviations.routes import bp as deviations_bp
     from kb.experiences.routes import bp as experiences_bp
+    from kb.findings.routes import bp as findings_bp
     from kb.followups.routes import bp as followups_bp
     from kb.main import navigation, template_helpers
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
+    from kb.requirements.routes import bp as requirements_bp
     from kb.search.routes import bp as search_bp
     from kb.suppliers.routes import bp as suppliers_bp
+    from kb.tender_drafts.routes import bp as drafts_bp
     from kb.tenders.routes import bp as contracts_bp
 
     app.register_blueprint(auth_bp)
@@ -87,6 +90,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(deviations_bp)
     app.register_blueprint(checks_bp)
     app.register_blueprint(contracts_bp)
+    app.register_blueprint(findings_bp)
+    app.register_blueprint(requirements_bp)
+    app.register_blueprint(drafts_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.auth.models import User
@@ -95,6 +95,7 @@ class TenderDraftItem(Audited, TimestampMixin, Base):
     finding_id: Mapped[int | None] = mapped_column(
         ForeignKey("findings.id", ondelete="SET NULL"), index=True
     )
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
 
     draft: Mapped[TenderDraft] = relationship(back_populates="items")
     requirement_version: Mapped[RequirementVersion] = relationship(
@@ -104,3 +105,16 @@ class TenderDraftItem(Audited, TimestampMixin, Base):
         foreign_keys=[previous_version_id]
     )
     finding: Mapped[Finding | None] = relationship()
+
+    @property
+    def is_excluded(self) -> bool:
+        return self.excluded_reason is not None
+
+    @property
+    def is_edited_by_hand(self) -> bool:
+        """A carried-over requirement whose text the procurer changed in this draft."""
+        return (
+            self.provenance == Provenance.CARRIED_OVER
+            and self.previous_version_id is not None
+            and self.previous_version_id != self.requirement_version_id
+        )
