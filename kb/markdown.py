@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import cmarkgfm
 import nh3
 
@@ -38,11 +40,17 @@ _cleaner = nh3.Cleaner(
 )
 
 
+# cmark writes the noncharacters U+FFFE and U+FFFF, asked for as numeric references, as bytes
+# that are not UTF-8, and cmarkgfm then raises. They become the replacement character.
+_BROKEN_REFERENCE = re.compile(r"&#(?:[xX]0*[fF]{3}[eEfF]|0*6553[45]);")
+
+
 def render_markdown(text: str | None) -> str:
     """Return safe HTML for Markdown text; headings are demoted below the page's own."""
     if not text or not text.strip():
         return ""
     # Raw HTML is never wanted: escape it so it shows as typed instead of vanishing.
+    text = _BROKEN_REFERENCE.sub("\ufffd", text)
     html = cmarkgfm.markdown_to_html(text.replace("<", "&lt;"))
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h4>").replace("</h2>", "</h4>")

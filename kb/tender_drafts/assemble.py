@@ -17,7 +17,7 @@ from kb.tender_drafts.document import (
     ProvenanceEntry,
 )
 from kb.tender_drafts.generate import requirement_set
-from kb.tender_drafts.models import DraftSection, TenderDraft, TenderDraftItem
+from kb.tender_drafts.models import DraftSection, Provenance, TenderDraft, TenderDraftItem
 from kb.tender_drafts.off_contract import reason_counts, since
 
 SECTION_ORDER = list(DraftSection)
@@ -67,7 +67,7 @@ def _requirement(number: str, item: TenderDraftItem) -> DocumentRequirement:
         level=str(version.level.label),
         weight=version.weight,
         followup_method=version.followup_method,
-        provenance=str(item.provenance.label),
+        provenance="" if item.provenance == Provenance.CARRIED_OVER else str(item.provenance.label),
     )
 
 

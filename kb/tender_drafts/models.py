@@ -24,7 +24,7 @@ class DraftSection(LabelledEnum):
     SERVICE = "tjanstekrav", _l("Krav på tjänsten")
     EVALUATION = "utvardering", _l("Utvärdering")
     CONTRACT_TERMS = "avtalsvillkor", _l("Avtalsvillkor")
-    FOLLOWUP_PLAN = "uppfoljningsplan", _l("Uppföljningsplan")
+    FOLLOWUP_PLAN = "uppfoljningsplan", _l("Uppföljningsfrågor")
     MARKET_QUESTIONS = "marknadsfragor", _l("Marknadsfrågor")
 
 
