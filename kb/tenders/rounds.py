@@ -107,9 +107,9 @@ def create_next_round(user: User, data: NextRoundInput) -> TenderRound:
         published_on=data.published_on,
         contract_start=data.contract_start,
         contract_end=data.contract_end,
-        predecessor=predecessor,
     )
-    tender_round.participants = list(predecessor.participants) if predecessor else []
     db.session.add(tender_round)
+    tender_round.participants = list(predecessor.participants) if predecessor else []
+    tender_round.predecessor = predecessor
     db.session.flush()
     return tender_round
