@@ -7,6 +7,7 @@ a published tender said can always be shown exactly as it was.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -133,6 +134,16 @@ def _version(data: VersionFields, number: int, user: User | None) -> Requirement
     )
 
 
+def _areas(area_ids: Sequence[int], errors: dict[str, list[str]]) -> list[AgreementArea]:
+    """The chosen agreement areas; a missing choice or an unknown id goes into errors."""
+    areas = list(db.session.scalars(select(AgreementArea).where(AgreementArea.id.in_(area_ids))))
+    if not area_ids:
+        errors["area_ids"] = [_("Välj minst ett avtalsområde.")]
+    elif len(areas) != len(set(area_ids)):
+        errors["area_ids"] = [_("Ett av de valda avtalsområdena finns inte.")]
+    return areas
+
+
 def next_free_code(prefix: str) -> str:
     """The next unused code of the form PREFIX-NN, e.g. HVB-13."""
     codes = db.session.scalars(
@@ -157,13 +168,9 @@ def create_requirement(
         ]
     elif db.session.scalar(select(func.count()).where(Requirement.code == code)):
         errors["code"] = [_("Koden %(code)s används redan av ett annat krav.", code=code)]
-    areas = list(
-        db.session.scalars(select(AgreementArea).where(AgreementArea.id.in_(data.area_ids)))
-    )
-    if not data.area_ids:
-        errors["area_ids"] = [_("Välj minst ett avtalsområde.")]
-    elif len(areas) != len(set(data.area_ids)):
-        errors["area_ids"] = [_("Ett av de valda avtalsområdena finns inte.")]
+    for issue in check_fields({"code": (_("Kod"), code)}).errors:
+        errors.setdefault("code", []).append(issue.message())
+    areas = _areas(data.area_ids, errors)
     if errors:
         raise RequirementInvalid(errors)
     requirement = Requirement(
@@ -218,3 +225,91 @@ def freeze(versions: Sequence[RequirementVersion], when: datetime | None = None)
         if version.frozen_at is None:
             version.frozen_at = when
     db.session.flush()
+
+
+class StaleVersion(RequirementInvalid):
+    """The edit was made from an older version than the requirement's current one."""
+
+    def __init__(self, errors: dict[str, list[str]], current_number: int) -> None:
+        super().__init__(errors)
+        self.current_number = current_number
+
+
+class NothingChanged(ValueError):  # noqa: N818
+    """The edit changes nothing, so no version is created."""
+
+
+def _comparable(data: VersionFields) -> tuple[object, ...]:
+    """The fields as they would be stored, to tell whether an edit changes anything."""
+    return (
+        data.title.strip(),
+        data.text_md.strip(),
+        data.kind,
+        data.weight,
+        data.level,
+        data.rationale.strip(),
+        data.verification.strip(),
+        data.followup_method.strip(),
+    )
+
+
+def edit_requirement(
+    user: User,
+    requirement: Requirement,
+    based_on: int | None,
+    data: VersionFields,
+    area_ids: Sequence[int],
+) -> RequirementVersion | None:
+    """Save an edit made from version based_on as a new version, and set the areas.
+
+    Earlier versions, frozen or not, never change. Return the new version, or None when only
+    the areas changed. Raise StaleVersion, RequirementInvalid or NothingChanged."""
+    current = requirement.current_version
+    current_number = current.number if current else 0
+    errors = version_errors(data)
+    areas = _areas(area_ids, errors)
+    if based_on != current_number:
+        message = _(
+            "Kravet har fått en ny version (version %(number)d) sedan du öppnade formuläret, "
+            "så ingenting sparades. Jämför med den nya versionen och spara igen om din ändring "
+            "fortfarande behövs; det du skrev finns kvar nedan.",
+            number=current_number,
+        )
+        raise StaleVersion({"based_on": [message], **errors}, current_number)
+    if errors:
+        raise RequirementInvalid(errors)
+    text_changed = current is None or _comparable(data) != _comparable(VersionFields.of(current))
+    areas_changed = {a.id for a in areas} != {a.id for a in requirement.agreement_areas}
+    if not (text_changed or areas_changed):
+        raise NothingChanged()
+    if areas_changed:
+        requirement.agreement_areas = areas
+    version = add_version(user, requirement, data) if text_changed else None
+    db.session.flush()
+    return version
+
+
+def retire(requirement: Requirement, when: datetime | None = None) -> None:
+    """Mark the requirement as no longer offered for new tenders; its history stays."""
+    if requirement.retired_at is None:
+        requirement.retired_at = when or utcnow()
+    db.session.flush()
+
+
+def restore(requirement: Requirement) -> None:
+    """Offer a retired requirement again."""
+    requirement.retired_at = None
+    db.session.flush()
+
+
+def code_prefix_for(area_id: int | None) -> str:
+    """The prefix most codes in the agreement area use, e.g. HVB; else KRAV."""
+    codes: list[str] = []
+    if area_id is not None:
+        codes = list(
+            db.session.scalars(
+                select(Requirement.code).where(Requirement.agreement_areas.any(id=area_id))
+            )
+        )
+    prefixes = Counter(code.rsplit("-", 1)[0] for code in codes if "-" in code)
+    return prefixes.most_common(1)[0][0] if prefixes else "KRAV"
