@@ -320,9 +320,12 @@ def _seed_catalogue(federation: Organisation, municipality: Organisation) -> lis
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     """A freshly seeded server per test module, so one module's writes (experiences, audit
-    records) never change what another module's tests see."""
+    records) never change what another module's tests see. A module may set
+    LIVE_SERVER_SETTINGS, e.g. to index searches as they happen."""
     folder = tmp_path_factory.mktemp("browser")
     database_url = f"sqlite:///{folder / 'kb.sqlite'}"
     engine = create_engine(database_url)
@@ -336,6 +339,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "INSTANCE_PATH": folder / "instance",
             "WHOOSH_INDEX_PATH": str(folder / "instance" / "whoosh-index"),
             "MIN_GROUP_SIZE": WORLD.min_group_size,
+            **getattr(request.module, "LIVE_SERVER_SETTINGS", {}),
         },
     )
     unit_ids = _seed(app)
