@@ -124,11 +124,8 @@ def _findings(owner_id: int, area_id: int, requirements: list[Requirement]) -> N
     ).all()
     findings = []
     for index, change in enumerate(CHANGES):
-        target = None
-        if change == ProposedChange.CHANGE_REQUIREMENT:
-            target = requirements[index].id
-        elif change == ProposedChange.REMOVE_REQUIREMENT:
-            target = requirements[index].id
+        targeted = change in (ProposedChange.CHANGE_REQUIREMENT, ProposedChange.REMOVE_REQUIREMENT)
+        target = requirements[index].id if targeted else None
         findings.append(
             Finding(
                 organisation_id=owner_id,
@@ -154,9 +151,7 @@ def _findings(owner_id: int, area_id: int, requirements: list[Requirement]) -> N
 
 
 def build_world() -> tuple[TenderRound, User]:
-    procurer = db.session.scalar(
-        select(User).where(User.email == "upphandlare@vidala.example")
-    )
+    procurer = db.session.scalar(select(User).where(User.email == "upphandlare@vidala.example"))
     assert procurer is not None and procurer.has_role(Role.PROCURER)
     area_id = db.session.scalar(
         select(TenderRound.agreement_area_id).where(TenderRound.reference == "KFV 2026/201")

@@ -158,6 +158,7 @@ def create_requirement(
     data: NewRequirement,
     *,
     origin_findings: Sequence[object] = (),
+    flush: bool = True,
 ) -> Requirement:
     """Create a requirement with its first version; raise RequirementInvalid."""
     errors = version_errors(data.fields)
@@ -180,7 +181,8 @@ def create_requirement(
     version.origin_findings = list(origin_findings)  # type: ignore[arg-type]
     requirement.versions.append(version)
     db.session.add(requirement)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return requirement
 
 
@@ -190,8 +192,11 @@ def add_version(
     data: VersionFields,
     *,
     origin_findings: Sequence[object] = (),
+    flush: bool = True,
 ) -> RequirementVersion:
-    """Append a new version; earlier versions never change. Raise RequirementInvalid."""
+    """Append a new version; earlier versions never change. Raise RequirementInvalid.
+
+    A caller adding many versions at once may pass flush=False and flush once at the end."""
     errors = version_errors(data)
     if errors:
         raise RequirementInvalid(errors)
@@ -199,7 +204,8 @@ def add_version(
     version = _version(data, highest + 1, user)
     version.origin_findings = list(origin_findings)  # type: ignore[arg-type]
     requirement.versions.append(version)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return version
 
 

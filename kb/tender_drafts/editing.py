@@ -14,7 +14,12 @@ from kb.findings.models import Finding, FindingStatus
 from kb.privacy.guard import check_text
 from kb.requirements.models import Requirement
 from kb.requirements.services import VersionFields, add_version
-from kb.tender_drafts.generate import DraftInvalid, apply_finding_or_explain, base_versions
+from kb.tender_drafts.generate import (
+    CodeAllocator,
+    DraftInvalid,
+    apply_finding_or_explain,
+    base_versions,
+)
 from kb.tender_drafts.models import DraftStatus, Provenance, TenderDraft, TenderDraftItem
 
 MAX_REASON_LENGTH = 2000
@@ -161,7 +166,8 @@ def include_finding(user: User, draft: TenderDraft, finding_id: int | None) -> T
     finding = next((f for f in offered_findings(draft) if f.id == finding_id), None)
     if finding is None:
         raise DraftInvalid(_("Välj en accepterad lärdom som inte redan finns i underlaget."))
-    item = apply_finding_or_explain(user, draft, finding, base_versions(draft))
+    codes = CodeAllocator(draft.tender_round.agreement_area_id)
+    item = apply_finding_or_explain(user, draft, finding, base_versions(draft), codes)
     db.session.flush()
     return item
 

@@ -5,8 +5,6 @@ Every item records where it came from, so "what changed and why" can always be s
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -20,6 +18,7 @@ from kb.requirements.services import (
     RequirementInvalid,
     VersionFields,
     add_version,
+    code_prefix_for,
     create_requirement,
     next_free_code,
 )
@@ -113,15 +112,22 @@ def _add_item(draft: TenderDraft, version: RequirementVersion, **values: object)
     return item
 
 
-def _code_prefix(area_id: int) -> str:
-    codes = db.session.scalars(
-        select(Requirement.code).where(Requirement.agreement_areas.any(id=area_id))
-    ).all()
-    prefixes = Counter(code.rsplit("-", 1)[0] for code in codes if "-" in code)
-    return prefixes.most_common(1)[0][0] if prefixes else "KRAV"
+class CodeAllocator:
+    """Codes for the requirements one generation adds: the area's prefix, numbered onwards."""
+
+    def __init__(self, area_id: int) -> None:
+        self.prefix = code_prefix_for(area_id)
+        self.number = int(next_free_code(self.prefix).rsplit("-", 1)[1])
+
+    def next(self) -> str:
+        code = f"{self.prefix}-{self.number:02d}"
+        self.number += 1
+        return code
 
 
-def _new_requirement(user: User | None, draft: TenderDraft, finding: Finding) -> Requirement:
+def _new_requirement(
+    user: User | None, draft: TenderDraft, finding: Finding, codes: CodeAllocator
+) -> Requirement:
     area = draft.tender_round.agreement_area
     kind = KIND_OF_NEW[finding.proposed_change]
     fields = VersionFields(
@@ -130,10 +136,9 @@ def _new_requirement(user: User | None, draft: TenderDraft, finding: Finding) ->
         kind=kind.value,
         rationale=finding.recommendation_md,
     )
-    data = NewRequirement(
-        code=next_free_code(_code_prefix(area.id)), area_ids=[area.id], fields=fields
-    )
-    return create_requirement(user or draft.created_by, data, origin_findings=[finding])
+    data = NewRequirement(code=codes.next(), area_ids=[area.id], fields=fields)
+    creator = user or draft.created_by
+    return create_requirement(creator, data, origin_findings=[finding], flush=False)
 
 
 def _carried_item(draft: TenderDraft, requirement_id: int) -> TenderDraftItem | None:
@@ -154,11 +159,14 @@ def apply_finding(
     draft: TenderDraft,
     finding: Finding,
     bases: dict[int, RequirementVersion],
+    codes: CodeAllocator,
 ) -> TenderDraftItem:
-    """Turn one finding into a draft item; a change replaces the carried-over requirement."""
+    """Turn one finding into a draft item; a change replaces the carried-over requirement.
+
+    Nothing is flushed here, so that a draft of hundreds of findings flushes once."""
     change = finding.proposed_change
     if change in KIND_OF_NEW:
-        requirement = _new_requirement(user, draft, finding)
+        requirement = _new_requirement(user, draft, finding, codes)
         return _add_item(
             draft, requirement.versions[0], provenance=Provenance.ADDED, finding=finding
         )
@@ -177,7 +185,7 @@ def apply_finding(
             finding=finding,
         )
     fields = VersionFields.of(previous, text_md=finding.proposed_text_md or previous.text_md)
-    version = add_version(user, target, fields, origin_findings=[finding])
+    version = add_version(user, target, fields, origin_findings=[finding], flush=False)
     return _add_item(
         draft, version, previous_version=previous, provenance=Provenance.CHANGED, finding=finding
     )
@@ -198,10 +206,13 @@ def generate_draft(user: User, tender_round: TenderRound) -> TenderDraft:
     )
     db.session.add(draft)
     bases = base_versions(draft)
-    for version in bases.values():
-        _add_item(draft, version, provenance=Provenance.CARRIED_OVER)
-    for finding in accepted_findings(tender_round.agreement_area_id):
-        apply_finding_or_explain(user, draft, finding, bases)
+    findings = accepted_findings(tender_round.agreement_area_id)
+    codes = CodeAllocator(tender_round.agreement_area_id)
+    with db.session.no_autoflush:
+        for version in bases.values():
+            _add_item(draft, version, provenance=Provenance.CARRIED_OVER)
+        for finding in findings:
+            apply_finding_or_explain(user, draft, finding, bases, codes)
     db.session.flush()
     return draft
 
@@ -211,10 +222,11 @@ def apply_finding_or_explain(
     draft: TenderDraft,
     finding: Finding,
     bases: dict[int, RequirementVersion],
+    codes: CodeAllocator,
 ) -> TenderDraftItem:
     """apply_finding, with a finding that cannot become a requirement named in the error."""
     try:
-        return apply_finding(user, draft, finding, bases)
+        return apply_finding(user, draft, finding, bases, codes)
     except RequirementInvalid as invalid:
         problems = " ".join(m for messages in invalid.errors.values() for m in messages)
         raise DraftInvalid(
