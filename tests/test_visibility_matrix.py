@@ -12,6 +12,7 @@ visibility helpers, so the tests can disagree with the app.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import uuid
@@ -24,6 +25,7 @@ from functools import cache
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+import docx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -44,6 +46,7 @@ from kb.experiences.models import (
     PlacementKind,
     WouldPlaceAgain,
 )
+from kb.findings.models import Finding, FindingStatus, ProposedChange
 from kb.followups.models import (
     CheckKind,
     CheckResult,
@@ -56,7 +59,9 @@ from kb.followups.models import (
     SupplierCheck,
 )
 from kb.organisations.models import Organisation, OrganisationKind
+from kb.requirements.models import Requirement, RequirementKind, RequirementVersion
 from kb.suppliers.models import AgreementArea, AreaCategory, LegalForm, Supplier, Unit
+from kb.tender_drafts.models import DraftSection, Provenance, TenderDraft, TenderDraftItem
 from kb.tenders.models import Contract, ProcurementForm, TenderRound
 from kb.themes import Theme
 from tests.conftest import csrf_token_from, post_form
@@ -346,6 +351,7 @@ def build_world(session) -> World:
         session.add_all(followed.values())
         session.commit()
     params.update({name: obj.id for name, obj in followed.items()})
+    params.update(_learning_loop(session, organisations, areas[HVB], tender_round))
     params.update(
         owner_org=organisations["owner"].id,
         standalone_org=organisations["standalone"].id,
@@ -359,6 +365,118 @@ def build_world(session) -> World:
         missing=1_000_000,
     )
     return World(params)
+
+
+def _learning_loop(session, organisations: dict, area: AgreementArea, base: TenderRound) -> dict:
+    """Two requirements, findings, and a draft for the next round in which two findings change
+    MATRIS-02: a conflict the procurer resolves."""
+    owner = organisations["intermediary"]
+    frozen = datetime(2021, 12, 1)
+
+    def requirement(code: str, title: str) -> Requirement:
+        made = Requirement(code=code, owner_organisation=owner, agreement_areas=[area])
+        made.versions.append(
+            RequirementVersion(
+                number=1,
+                title=title,
+                text_md=f"{title} ska redovisas.",
+                text_html=f"<p>{title} ska redovisas.</p>",
+                kind=RequirementKind.MANDATORY,
+                frozen_at=frozen,
+            )
+        )
+        return made
+
+    def finding(title: str, change: ProposedChange, **fields) -> Finding:
+        return Finding(
+            organisation=owner,
+            title=title,
+            agreement_area=area,
+            proposed_change=change,
+            proposed_text_md=fields.pop("text", "Ny kravtext om bemanning."),
+            status=fields.pop("status", FindingStatus.ACCEPTED),
+            published_at=fields.pop("published_at", frozen),
+            **fields,
+        )
+
+    staffing, reporting = requirement("MATRIS-01", "Bemanning"), requirement("MATRIS-02", "Rapport")
+    findings = {
+        "finding": finding(
+            "Matrislärdom A", ProposedChange.CHANGE_REQUIREMENT, target_requirement=reporting
+        ),
+        "finding_b": finding(
+            "Matrislärdom B", ProposedChange.CHANGE_REQUIREMENT, target_requirement=reporting
+        ),
+        "finding_add": finding("Matrislärdom C", ProposedChange.MARKET_QUESTION),
+        "finding_old": finding("Matrislärdom D", ProposedChange.MARKET_QUESTION),
+        "finding_proposed": finding(
+            "Matrislärdom E",
+            ProposedChange.MARKET_QUESTION,
+            status=FindingStatus.PROPOSED,
+            published_at=None,
+        ),
+    }
+    following = TenderRound(
+        reference="MATRIS 2026/1",
+        title="Nästa matrisavtal",
+        agreement_area=area,
+        procurement_form=ProcurementForm.LOU_FRAMEWORK,
+        lead_organisation=owner,
+        participants=list(base.participants),
+        predecessor=base,
+    )
+    unplanned = TenderRound(
+        reference="MATRIS 2026/9",
+        title="Matrisavtal utan föregångare",
+        agreement_area=area,
+        procurement_form=ProcurementForm.LOU_FRAMEWORK,
+        lead_organisation=owner,
+        participants=list(base.participants),
+    )
+    draft = TenderDraft(tender_round=following, base_round=base, title="Matrisunderlag")
+    changed = {}
+    for key, number in (("finding", 2), ("finding_b", 3)):
+        version = RequirementVersion(
+            number=number,
+            title="Rapport",
+            text_md=f"Rapport version {number}.",
+            text_html="",
+            kind=RequirementKind.MANDATORY,
+        )
+        reporting.versions.append(version)
+        changed[key] = version
+    kept = TenderDraftItem(
+        section=DraftSection.SERVICE,
+        position=0,
+        requirement_version=staffing.versions[0],
+        provenance=Provenance.CARRIED_OVER,
+    )
+    draft.items = [
+        kept,
+        *(
+            TenderDraftItem(
+                section=DraftSection.SERVICE,
+                position=position,
+                requirement_version=changed[key],
+                previous_version=reporting.versions[0],
+                provenance=Provenance.CHANGED,
+                finding=findings[key],
+            )
+            for position, key in ((1, "finding"), (2, "finding_b"))
+        ),
+    ]
+    session.add_all([staffing, reporting, *findings.values(), following, unplanned, draft])
+    session.commit()
+    return {
+        **{key: obj.id for key, obj in findings.items()},
+        "requirement": reporting.id,
+        "next_round": following.id,
+        "unplanned_round": unplanned.id,
+        "tender_draft": draft.id,
+        "kept_item": kept.id,
+        "kept_version": staffing.versions[0].id,
+        "chosen_item": draft.items[2].id,
+    }
 
 
 @pytest.fixture
@@ -500,6 +618,65 @@ GET_MATRIX = (
         roles(Role.CASEWORKER),
     ),
 )
+
+
+def intermediary_only(role: Role) -> Status:
+    """The intermediary's users in the role; that role elsewhere may look but not act."""
+
+    def status(viewer: Viewer) -> int:
+        if viewer.role != role:
+            return 403
+        if viewer.org == "intermediary":
+            return 200
+        return 403 if viewer.org in NETWORK else 404
+
+    return status
+
+
+def finding_readers(viewer: Viewer) -> int:
+    """The intermediary reads its unpublished findings; nobody else."""
+    return 200 if viewer.org == "intermediary" else 404
+
+
+FINDING = "/lardomar/<int:finding_id>"
+REQUIREMENT = "/krav/<int:requirement_id>"
+DRAFT = "/underlag/<int:draft_id>"
+GET_MATRIX += (
+    Route("/lardomar/", "/lardomar/", everyone),
+    Route("/lardomar/", "/lardomar/?status=accepterad", everyone),
+    Route("/lardomar/ko", "/lardomar/ko", roles(Role.CURATOR)),
+    Route("/lardomar/ny", "/lardomar/ny", roles(Role.CURATOR)),
+    Route("/lardomar/ny", "/lardomar/ny?erfarenhet={owner_1}", roles(Role.CURATOR)),
+    Route(FINDING, "/lardomar/{finding}", in_the_network),
+    Route(FINDING, "/lardomar/{finding_proposed}", finding_readers),
+    Route(FINDING, "/lardomar/{missing}", lambda viewer: 404),
+    Route(f"{FINDING}/redigera", "/lardomar/{finding}/redigera", intermediary_only(Role.CURATOR)),
+    Route("/krav/", "/krav/", everyone),
+    Route("/krav/", "/krav/?q=rapport&typ=skall_krav", everyone),
+    Route(REQUIREMENT, "/krav/{requirement}", everyone),
+    Route(REQUIREMENT, "/krav/{missing}", lambda viewer: 404),
+    Route(f"{REQUIREMENT}/version/<int:number>", "/krav/{requirement}/version/2", everyone),
+    Route("/krav/ny", "/krav/ny", roles(Role.CURATOR)),
+    Route(f"{REQUIREMENT}/redigera", "/krav/{requirement}/redigera", roles(Role.CURATOR)),
+    Route("/underlag/", "/underlag/", everyone),
+    Route("/underlag/ny-omgang", "/underlag/ny-omgang?omrade={area}", roles(Role.PROCURER)),
+    Route("/underlag/omgang/<int:round_id>", "/underlag/omgang/{unplanned_round}", in_the_network),
+    Route(DRAFT, "/underlag/{tender_draft}", in_the_network),
+    Route(DRAFT, "/underlag/{missing}", lambda viewer: 404),
+    Route(f"{DRAFT}/andringar", "/underlag/{tender_draft}/andringar", in_the_network),
+    Route(
+        f"{DRAFT}/utanfor-avtal",
+        "/underlag/{tender_draft}/utanfor-avtal?skal=kompetens",
+        in_the_network,
+    ),
+    Route(f"{DRAFT}/export.docx", "/underlag/{tender_draft}/export.docx", in_the_network),
+    Route(f"{DRAFT}/export.md", "/underlag/{tender_draft}/export.md", in_the_network),
+    Route(
+        f"{DRAFT}/krav/<int:item_id>/redigera",
+        "/underlag/{tender_draft}/krav/{kept_item}/redigera",
+        intermediary_only(Role.PROCURER),
+    ),
+)
 # Static files are public assets without data; everything else must be in the matrix.
 NOT_IN_MATRIX = {"/static/<path:filename>"}
 
@@ -531,6 +708,18 @@ def test_the_matrix_covers_every_get_route_and_each_path_hits_its_rule(app):
         assert rule.rule == route.rule, route.path
 
 
+def text_of(response) -> str:
+    """The response as text; a Word document by its paragraphs and table cells."""
+    if response.mimetype != DOCX:
+        return response.get_data(as_text=True)
+    document = docx.Document(io.BytesIO(response.data))
+    cells = (cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    return "\n".join([*(p.text for p in document.paragraphs), *cells])
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
 @pytest.mark.parametrize("viewer", each((*USERS, ANONYMOUS)))
 def test_every_route_answers_each_viewer_as_the_rules_say(app, world, viewer):
     client = signed_in(app, viewer)
@@ -543,7 +732,7 @@ def test_every_route_answers_each_viewer_as_the_rules_say(app, world, viewer):
             wrong.append(f"{url}: expected {expected}, got {response.status_code}")
         elif response.status_code == 302 and not redirects_correctly(response, viewer):
             wrong.append(f"{url}: redirected to {response.headers['Location']}")
-        body = response.get_data(as_text=True)
+        body = text_of(response)
         leaked = [marker for marker in unreadable_markers(viewer) if mentions(body, marker)]
         if leaked:
             wrong.append(f"{url}: shows text of unreadable experiences {leaked}")
@@ -766,6 +955,148 @@ POST_MATRIX += (
             "decision_reference": "MATRIS-BESLUT-1",
         },
     ),
+)
+
+
+def intermediary_may(role: Role) -> Callable[[Viewer], bool]:
+    return lambda viewer: viewer.org == "intermediary" and viewer.role == role
+
+
+def refused_unless_visible(viewer: Viewer) -> int:
+    """Curators outside the network never see the finding; everyone else is forbidden."""
+    return 404 if viewer.org not in NETWORK and viewer.role == Role.CURATOR else 403
+
+
+def finding_form(world: World) -> dict[str, str]:
+    return {
+        "title": "Matrislärdom om syskonplatser",
+        "agreement_area_id": str(world.params["area"]),
+        "importance": "medel",
+        "statement_md": "Syskon placeras isär.",
+        "proposed_change": "marknadsfraga",
+        "proposed_text_md": "Hur många syskonplatser kan ni erbjuda?",
+        "avvikelse": str(world.params["deviation"]),
+    }
+
+
+def version_form(world: World) -> dict[str, str]:
+    return {
+        "based_on": "3",
+        "title": "Rapport",
+        "text_md": "Rapport varje kvartal.",
+        "kind": "skall_krav",
+        "level": "bas",
+        "area_ids": str(world.params["area"]),
+    }
+
+
+def draft_post(path: str, data: Callable[[World], dict[str, str]] = lambda world: {}) -> FormPost:
+    return FormPost(
+        f"/underlag/<int:draft_id>{path.split('{tender_draft}')[1].split('?')[0]}".replace(
+            "{kept_item}", "<int:item_id>"
+        ).replace("{chosen_item}", "<int:item_id>"),
+        path,
+        intermediary_may(Role.PROCURER),
+        data,
+    )
+
+
+# In order: each allowed post changes something, and finalising comes last.
+POST_MATRIX += (
+    FormPost(
+        "/lardomar/ny",
+        "/lardomar/ny",
+        lambda viewer: viewer.org in NETWORK and viewer.role == Role.CURATOR,
+        finding_form,
+        lambda viewer: 200 if viewer.role == Role.CURATOR else 403,  # evidence it may not read
+    ),
+    FormPost(
+        "/lardomar/<int:finding_id>/redigera",
+        "/lardomar/{finding_old}/redigera",
+        intermediary_may(Role.CURATOR),
+        finding_form,
+        refused_unless_visible,
+    ),
+    FormPost(
+        "/lardomar/<int:finding_id>/beslut",
+        "/lardomar/{finding_proposed}/beslut",
+        intermediary_may(Role.CURATOR),
+        lambda world: {"decision": "accepterad"},
+        lambda viewer: 403 if viewer.role != Role.CURATOR else 404,
+    ),
+    FormPost(
+        "/lardomar/<int:finding_id>/ersatt",
+        "/lardomar/{finding_old}/ersatt",
+        intermediary_may(Role.CURATOR),
+        lambda world: {"superseded_by_id": str(world.params["finding_add"])},
+        refused_unless_visible,
+    ),
+    FormPost(
+        "/krav/ny",
+        "/krav/ny",
+        has_role(Role.CURATOR),
+        lambda world: {**version_form(world), "code": "MATRIS-09"},
+    ),
+    FormPost(
+        "/krav/<int:requirement_id>/redigera",
+        "/krav/{requirement}/redigera",
+        has_role(Role.CURATOR),
+        version_form,
+    ),
+    FormPost(
+        "/krav/<int:requirement_id>/avveckla",
+        "/krav/{requirement}/avveckla",
+        has_role(Role.CURATOR),
+        lambda world: {},
+    ),
+    FormPost(
+        "/krav/<int:requirement_id>/aterinfor",
+        "/krav/{requirement}/aterinfor",
+        has_role(Role.CURATOR),
+        lambda world: {},
+    ),
+    FormPost(
+        "/underlag/ny-omgang",
+        "/underlag/ny-omgang",
+        has_role(Role.PROCURER),
+        lambda world: {
+            "area_id": str(world.params["area"]),
+            "predecessor_id": str(world.params["next_round"]),
+            "reference": "MATRIS 2030/1",
+            "title": "Omgången därefter",
+            "procurement_form": "lou_ramavtal",
+        },
+    ),
+    FormPost(
+        "/underlag/omgang/<int:round_id>/generera",
+        "/underlag/omgang/{unplanned_round}/generera",
+        intermediary_may(Role.PROCURER),
+        lambda world: {},
+    ),
+    draft_post(
+        "/underlag/{tender_draft}/krav/{chosen_item}/flytta", lambda world: {"riktning": "upp"}
+    ),
+    draft_post(
+        "/underlag/{tender_draft}/krav/{kept_item}/uteslut",
+        lambda world: {"reason": "Behövs inte."},
+    ),
+    draft_post("/underlag/{tender_draft}/krav/{kept_item}/ta-med"),
+    draft_post(
+        "/underlag/{tender_draft}/krav/{kept_item}/redigera",
+        lambda world: {
+            "based_on": str(world.params["kept_version"]),
+            "title": "Bemanning",
+            "text_md": "Bemanning ska redovisas varje månad.",
+            "kind": "skall_krav",
+            "level": "bas",
+        },
+    ),
+    draft_post(
+        "/underlag/{tender_draft}/lardomar",
+        lambda world: {"finding_id": str(world.params["finding_add"])},
+    ),
+    draft_post("/underlag/{tender_draft}/krav/{chosen_item}/valj"),
+    draft_post("/underlag/{tender_draft}/faststall"),
 )
 # Signing in and out act on the caller's own session (tests/test_auth.py).
 POST_ELSEWHERE = {"/logga-in", "/logga-ut"}

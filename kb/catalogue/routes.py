@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from flask import Blueprint, abort, current_app, render_template, request
+from flask_login import current_user
 
 from kb.catalogue.filters import MAX_ID, filter_from_args, filter_options, page_from_args
 from kb.catalogue.services import (
@@ -15,6 +16,8 @@ from kb.catalogue.services import (
     unit_page,
 )
 from kb.extensions import db
+from kb.findings.access import may_create_findings
+from kb.findings.queries import area_evidence
 from kb.suppliers.models import AgreementArea
 from kb.tenders.models import TenderRound
 
@@ -61,7 +64,10 @@ def areas() -> str:
 @bp.route("/avtalsomraden/<int:area_id>")
 def area(area_id: int) -> str:
     found = _get_or_404(AgreementArea, area_id)
-    return render_template("catalogue/area.html", area=found, detail=area_detail(found.id))
+    evidence = area_evidence(current_user, found.id) if may_create_findings(current_user) else None
+    return render_template(
+        "catalogue/area.html", area=found, detail=area_detail(found.id), evidence=evidence
+    )
 
 
 @bp.route("/upphandlingar/<int:round_id>")

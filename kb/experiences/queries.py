@@ -16,6 +16,7 @@ from kb.suppliers.models import Unit
 
 @dataclass(frozen=True)
 class FedFinding:
+    id: int
     title: str
     status: FindingStatus
     applied_in: str | None
@@ -35,7 +36,9 @@ def my_experiences(author: User) -> list[Experience]:
 
 
 def findings_fed_by(experience_ids: list[int]) -> dict[int, list[FedFinding]]:
-    """Map each experience id to the findings it is evidence for, with their status."""
+    """Map each experience id to the findings it is evidence for, with their status.
+
+    The experience's author may see each of them (kb.findings.queries.visible_findings)."""
     if not experience_ids:
         return {}
     rows = db.session.execute(
@@ -49,6 +52,11 @@ def findings_fed_by(experience_ids: list[int]) -> dict[int, list[FedFinding]]:
     for experience_id, finding in rows:
         round_reference = finding.applied_in_round.reference if finding.applied_in_round else None
         fed.setdefault(experience_id, []).append(
-            FedFinding(finding.title, finding.status, round_reference)
+            FedFinding(
+                id=finding.id,
+                title=finding.title,
+                status=finding.status,
+                applied_in=round_reference,
+            )
         )
     return fed

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from kb.experiences.models import Experience, ExperienceStatus
 from kb.extensions import db
-from kb.findings.models import Finding
+from kb.findings.models import Finding, FindingEvidence
 from kb.followups.models import Deviation, FollowUp, SupplierCheck
 from kb.organisations.models import Organisation
 from kb.requirements.models import Requirement
@@ -92,8 +92,17 @@ def experience_document(experience: Experience) -> SearchDocument:
 
 
 def finding_document(finding: Finding) -> SearchDocument:
+    """Readable as kb.findings.queries.visible_findings says: the owning organisation, its
+    network once published, and the authors of the experiences behind it."""
     organisation = finding.organisation
     published = finding.published_at is not None
+    authors = sorted(
+        {
+            row.experience.author_id
+            for row in finding.evidence
+            if row.experience is not None and row.experience.author_id is not None
+        }
+    )
     return SearchDocument(
         key=f"finding:{finding.id}",
         kind="finding",
@@ -110,7 +119,8 @@ def finding_document(finding: Finding) -> SearchDocument:
         access=[
             network_token(network_of(organisation))
             if published
-            else organisation_token(organisation.id)
+            else organisation_token(organisation.id),
+            *(user_token(author_id) for author_id in authors),
         ],
         area_ids=[finding.agreement_area_id],
         supplier_id=finding.supplier_id,
@@ -301,7 +311,14 @@ SOURCES: dict[str, DocumentSource] = {
             selectinload(Experience.ratings),
         ),
     ),
-    "finding": DocumentSource(Finding, finding_document, (selectinload(Finding.organisation),)),
+    "finding": DocumentSource(
+        Finding,
+        finding_document,
+        (
+            selectinload(Finding.organisation),
+            selectinload(Finding.evidence).selectinload(FindingEvidence.experience),
+        ),
+    ),
     "followup": DocumentSource(
         FollowUp,
         followup_document,
