@@ -5,21 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, union_all
 
-from kb.experiences.models import Experience
-from kb.extensions import db
-from kb.findings.models import Finding, FindingEvidence
-from kb.followups.models import Deviation, FollowUp
-from kb.organisations.models import Organisation, OrganisationKind
+from kb.findings.evidence import EvidenceSummary, evidence_summaries
+from kb.findings.models import Finding
 from kb.requirements.models import RequirementVersion
 from kb.tender_drafts.models import Provenance, TenderDraft, TenderDraftItem
-
-
-@dataclass(frozen=True)
-class EvidenceSummary:
-    count: int = 0
-    municipalities: int = 0
 
 
 @dataclass(frozen=True)
@@ -48,37 +38,6 @@ class Change:
     def title(self) -> str:
         version = self.current or self.previous
         return version.title if version else ""
-
-
-def evidence_summaries(finding_ids: list[int]) -> dict[int, EvidenceSummary]:
-    """Evidence count and distinct municipalities behind each finding, in one query."""
-    if not finding_ids:
-        return {}
-    sources = union_all(
-        *(
-            select(
-                FindingEvidence.finding_id,
-                FindingEvidence.id.label("evidence_id"),
-                model.organisation_id,
-            )
-            .join(model, model.id == column)
-            .where(FindingEvidence.finding_id.in_(finding_ids))
-            for model, column in (
-                (Experience, FindingEvidence.experience_id),
-                (FollowUp, FindingEvidence.followup_id),
-                (Deviation, FindingEvidence.deviation_id),
-            )
-        )
-    ).subquery()
-    municipality = func.count(func.distinct(Organisation.id)).filter(
-        Organisation.kind == OrganisationKind.MUNICIPALITY
-    )
-    rows = db.session.execute(
-        select(sources.c.finding_id, func.count(sources.c.evidence_id), municipality)
-        .join(Organisation, Organisation.id == sources.c.organisation_id)
-        .group_by(sources.c.finding_id)
-    ).all()
-    return {finding_id: EvidenceSummary(count, towns) for finding_id, count, towns in rows}
 
 
 def _label(item: TenderDraftItem) -> str:
