@@ -347,3 +347,30 @@ def test_the_index_holds_exactly_the_searchable_rows(app, world):
         expected = experiences + units + contracts + 1  # + the supplier
         assert backend_for(app).health().documents == expected
     assert app.test_cli_runner().invoke(args=["kb", "search", "check"]).exit_code == 0
+
+
+def test_matches_beyond_the_ranked_ones_are_all_counted_and_paged(app, world, monkeypatch):
+    """Relevance ranks only the newest RANK_CANDIDATES matches; the total, the facets and
+    the pages still cover every match, on every backend."""
+    from dataclasses import replace
+
+    from kb.search import postgres_query
+    from kb.search.access import tokens_of
+    from kb.search.backend import SearchRequest
+    from kb.search.query import parse_query
+
+    with app.app_context():
+        user = kb_db.session.scalar(select(User).where(User.email == world.caseworker_email))
+        query = parse_query("verksamheten OR familjehemsplaceringen OR utkast OR Provgården")
+        request = SearchRequest(query, frozenset(tokens_of(user)), per_page=50)
+        backend = backend_for(app)
+        everything = backend.search(request)
+        monkeypatch.setattr(whoosh_backend, "RANK_CANDIDATES", 1)
+        monkeypatch.setattr(postgres_query, "RANK_CANDIDATES", 1)
+        count = everything.total + 1
+        pages = [backend.search(replace(request, page=n, per_page=1)) for n in range(1, count + 1)]
+    keys = [hit.key for page in pages for hit in page.hits]
+    assert everything.total >= 3 and not pages[-1].hits
+    assert sorted(keys) == sorted(hit.key for hit in everything.hits)  # each match once
+    for page in pages:
+        assert page.total == everything.total and page.facets == everything.facets
