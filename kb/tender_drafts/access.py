@@ -10,12 +10,11 @@ from flask import abort
 from sqlalchemy import exists, select
 
 from kb.auth.models import Role, User
+from kb.catalogue.filters import MAX_ID
 from kb.extensions import db
 from kb.followups.scopes import followable_rounds
 from kb.tender_drafts.models import TenderDraft
 from kb.tenders.models import TenderRound
-
-MAX_ID = 2**31 - 1
 
 
 def may_read_round(user: User, tender_round: TenderRound) -> bool:

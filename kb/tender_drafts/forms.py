@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, StringField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
+from kb.deviations.forms import parse_id
 from kb.forms import ChoiceField, enum_choices, select_choices
+from kb.requirements.forms import parse_weight, validate_weight
 from kb.requirements.models import RequirementKind, RequirementLevel, RequirementVersion
+from kb.requirements.queries import format_weight
 from kb.requirements.services import VersionFields
 from kb.tenders.models import ProcurementForm, TenderRound
 from kb.tenders.rounds import NextRoundInput
@@ -46,8 +47,8 @@ class NextRoundForm(FlaskForm):
 
     def to_input(self) -> NextRoundInput:
         return NextRoundInput(
-            area_id=_as_id(self.area_id.data),
-            predecessor_id=_as_id(self.predecessor_id.data),
+            area_id=parse_id(self.area_id.data),
+            predecessor_id=parse_id(self.predecessor_id.data),
             reference=self.reference.data or "",
             title=self.title.data or "",
             procurement_form=self.procurement_form.data or None,
@@ -76,7 +77,9 @@ class ItemTextForm(FlaskForm):
     kind = ChoiceField(_l("Typ"), choices=enum_choices(RequirementKind), validate_choice=False)
     level = ChoiceField(_l("Nivå"), choices=enum_choices(RequirementLevel), validate_choice=False)
     weight = StringField(
-        _l("Vikt (%)"), description=_l("Bara för utvärderingskriterier, t.ex. 20 eller 12,5.")
+        _l("Vikt (%)"),
+        validators=[validate_weight],
+        description=_l("Bara för utvärderingskriterier, t.ex. 20 eller 12,5."),
     )
     rationale = TextAreaField(_l("Motiv"))
     verification = TextAreaField(_l("Verifikat"))
@@ -88,30 +91,14 @@ class ItemTextForm(FlaskForm):
         for name in ("title", "text_md", "rationale", "verification", "followup_method"):
             getattr(self, name).data = getattr(version, name)
         self.kind.data, self.level.data = version.kind.value, version.level.value
-        self.weight.data = (
-            "" if version.weight is None else f"{version.weight.normalize():f}".replace(".", ",")
-        )
-
-    def weight_value(self) -> Decimal | None:
-        """The weight, or None when blank; a field error when it is not a number."""
-        text = (self.weight.data or "").strip().replace(",", ".").rstrip("%").strip()
-        if not text:
-            return None
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None or not value.is_finite():
-            self.weight.errors = [_l("Ange vikten som ett tal, t.ex. 20 eller 12,5.")]
-            return None
-        return value
+        self.weight.data = format_weight(version.weight) if version.weight is not None else ""
 
     def to_fields(self) -> VersionFields:
         return VersionFields(
             title=_text(self.title.data),
             text_md=_text(self.text_md.data),
             kind=self.kind.data or None,
-            weight=self.weight_value(),
+            weight=parse_weight(self.weight.data),
             level=self.level.data or None,
             rationale=_text(self.rationale.data),
             verification=_text(self.verification.data),
@@ -119,7 +106,7 @@ class ItemTextForm(FlaskForm):
         )
 
     def based_on_id(self) -> int | None:
-        return _as_id(self.based_on.data)
+        return parse_id(self.based_on.data)
 
     def add_errors(self, errors: dict[str, list[str]]) -> None:
         for name, messages in errors.items():
@@ -130,8 +117,3 @@ class ItemTextForm(FlaskForm):
 def _text(value: str | None) -> str:
     """Browsers send CRLF; what was stored has LF and no outer whitespace."""
     return (value or "").replace("\r\n", "\n").strip()
-
-
-def _as_id(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None

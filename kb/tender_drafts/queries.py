@@ -92,12 +92,13 @@ def _sections(draft: TenderDraft) -> list[tuple[object, list[TenderDraftItem]]]:
 def detail_context(user: User, draft: TenderDraft) -> dict[str, object]:
     buildable = may_build(user, draft.tender_round) and draft.status == DraftStatus.DRAFT
     min_group_size = current_app.config["MIN_GROUP_SIZE"]
+    conflicts = editing.conflicts(draft)
     return {
         "draft": draft,
         "sections": _sections(draft),
         "numbers": numbering(draft),
-        "conflicts": editing.conflicts(draft),
-        "conflicted_ids": {i.id for c in editing.conflicts(draft) for i in c.items},
+        "conflicts": conflicts,
+        "conflicted_ids": {i.id for c in conflicts for i in c.items},
         "evidence": evidence_summaries([i.finding_id for i in draft.items if i.finding_id]),
         "offered": editing.offered_findings(draft) if buildable else [],
         "off_contract": reason_counts(draft.tender_round, min_group_size),

@@ -218,22 +218,18 @@ def edit_item(draft_id: int, item_id: int) -> WerkzeugResponse | str:
     if request.method == "GET":
         form.fill(item.requirement_version)
     elif form.validate_on_submit():
-        fields = form.to_fields()
-        if not form.weight.errors:
-            try:
-                editing.edit_item_text(current_user, draft, item, fields, form.based_on_id())
-                db.session.commit()
-            except RequirementInvalid as invalid:
-                db.session.rollback()
-                form.add_errors(invalid.errors)
-            except DraftInvalid as invalid:
-                db.session.rollback()
-                form.text_md.errors = [*form.text_md.errors, invalid.message]
-            else:
-                flash(_("Texten är sparad som en ny version av kravet."), "success")
-                return redirect(
-                    url_for("drafts.detail", draft_id=draft.id, _anchor=f"krav-{item.id}")
-                )
+        try:
+            editing.edit_item_text(current_user, draft, item, form.to_fields(), form.based_on_id())
+            db.session.commit()
+        except RequirementInvalid as invalid:
+            db.session.rollback()
+            form.add_errors(invalid.errors)
+        except DraftInvalid as invalid:
+            db.session.rollback()
+            form.text_md.errors = [*form.text_md.errors, invalid.message]
+        else:
+            flash(_("Texten är sparad som en ny version av kravet."), "success")
+            return redirect(url_for("drafts.detail", draft_id=draft.id, _anchor=f"krav-{item.id}"))
     return render_template("tender_drafts/edit_item.html", draft=draft, item=item, form=form)
 
 
