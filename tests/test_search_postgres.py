@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, literal, select, text
 
 from kb.auth.models import User
 from kb.experiences.models import Experience, ExperienceStatus
@@ -24,9 +24,18 @@ from kb.search.cli import _all_documents
 from kb.search.models import SearchOutbox
 from kb.search.outbox import drain
 from kb.search.pg_models import SearchDocumentRow
-from kb.search.postgres_backend import PostgresBackend, tsvector_literal
-from kb.search.postgres_query import to_tsquery
-from kb.search.postgres_snippets import snippet
+from kb.search.postgres_backend import PostgresBackend, document_terms, tsvector_literal
+from kb.search.postgres_query import (
+    HEADLINE,
+    HEADLINE_OPTIONS,
+    MARK_END,
+    MARK_START,
+    TAG_CHARACTERS,
+    TAG_STAND_INS,
+    swedish_statement,
+    to_tsquery,
+)
+from kb.search.postgres_snippets import headline_html, snippet
 from kb.search.query import parse_query
 from kb.search.service import backend_for
 from kb.search.whoosh_backend import WhooshBackend
@@ -143,6 +152,53 @@ def test_phrases_stay_inside_the_title_or_the_body(pg):
                 {"v": literal, "q": query},
             )
             assert found is expected, query
+
+
+def test_headlines_are_escaped_and_marked():
+    headline = f"{MARK_START}Avtalet{MARK_END} om <b>\ue002 och {MARK_START}beslut{MARK_END}"
+    assert headline_html(headline) == "<mark>Avtalet</mark> om &lt;b&gt;…och <mark>beslut</mark>"
+    assert headline_html("Inget markerat <i>") == "" and headline_html(None) == ""
+
+
+def test_terms_hold_the_swedish_configuration_and_the_shared_analysis(pg):
+    title, body = "Beslutet", "Avtalet om familjehemsplaceringen"
+    terms = document_terms(literal(title), literal(body), literal(tsvector_literal(title, body)))
+    entries = select(text("lexeme, weights[1]")).select_from(func.unnest(terms).alias("e"))
+    with pg.connect() as connection:
+        weights = dict(connection.execute(entries).all())
+    swedish = {"beslutet": "A", "avtalet": "B"}  # PostgreSQL 15's older Snowball
+    shared = {"beslut": "A", "avtal": "B", "familjehem": "B", "placering": "B"}
+    assert swedish.items() | shared.items() <= weights.items()
+    assert weights["familjehemsplacering"] == "B"  # in both
+
+
+def test_a_query_is_also_translated_with_the_swedish_configuration(pg):
+    sql, params = swedish_statement(parse_query('Avtalet "hem för vård" OR LSS -mötet \':*'))
+    assert "Avtalet" in params.values() and "hem för vård" in params.values()
+    assert all("Avtalet" not in part for part in sql.split(":"))  # input only in parameters
+    with pg.connect() as connection:
+        positive, excluded = connection.execute(text(sql), params).one()
+    assert positive == "'avtalet' & ( 'hem' <2> 'vård' | 'lss' )"  # "för": a stop word
+    assert excluded == "'mötet'"
+    sql, params = swedish_statement(parse_query("och"))  # stop words only
+    with pg.connect() as connection:
+        assert tuple(connection.execute(text(sql), params).one()) == ("", "")
+
+
+def test_headlines_come_from_ts_headline_in_swedish_and_keep_tag_like_text(pg):
+    sql = f"SELECT {HEADLINE.replace('d.body', ':body')}"
+    params = {
+        "body": "Avtalen gäller barn <12 år &amp; <b>unga</b> och vuxna.",
+        "rank_query": "'avtal'",
+        "headline_options": HEADLINE_OPTIONS,
+        "tag_characters": TAG_CHARACTERS,
+        "tag_stand_ins": TAG_STAND_INS,
+    }
+    with pg.connect() as connection:
+        headline = connection.scalar(text(sql), params)
+    assert headline_html(headline) == (  # ts_headline ends a fragment at its last word
+        "<mark>Avtalen</mark> gäller barn &lt;12 år &amp;amp; &lt;b&gt;unga&lt;/b&gt; och vuxna"
+    )
 
 
 def test_access_lexemes_cannot_be_searched_for(client, world, login):

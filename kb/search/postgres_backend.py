@@ -2,15 +2,21 @@
 
 For installations with several app servers sharing one database (SEARCH_BACKEND=postgres).
 
-- Terms: kb.search.analysis analyses the text in Python, exactly as for Whoosh (current
-  Snowball, compound parts, joined hyphenated words), and the terms are written as a tsvector
-  *literal*: ``'term':1A,7B``. No text search configuration touches them. In particular not
-  ``swedish``, which would stem our stems again and split nothing; literal input is the
-  ``simple`` configuration without even its parser. Positions are the analysis positions + 1
-  (PostgreSQL counts from 1, up to 16383), title terms weighted A and body terms B; the body
-  starts one position after the title ends, so a phrase never spans the two.
-- Matching: ``terms @@ CAST(:q AS tsquery)``, the tsquery built by postgres_query from
-  analysed terms only. GIN indexes on terms and on access.
+- Terms: one tsvector column with two analyses of the text, so that PostgreSQL searches in
+  Swedish and both backends find the same documents:
+  1. PostgreSQL's ``swedish`` text search configuration over the title (weight A) and body
+     (weight B), computed by the database when a document is written (document_terms);
+  2. the shared analysis (kb.search.analysis) as extra terms, the same terms the Whoosh index
+     holds: current Snowball stems (PostgreSQL 15's ``swedish`` is an older Snowball that
+     leaves "beslutet" and "avtalet" unstemmed), compound parts ("placering" in
+     "familjehemsplacering") and joined hyphenated words. They are written as a tsvector
+     *literal* (``'term':1A,7B``) that no configuration touches: ``swedish`` would stem our
+     stems again and split no compounds. Positions are the analysis positions + 1, title
+     terms weighted A and body terms B; the body starts one position after the title ends,
+     so a phrase never spans the two. PostgreSQL shifts the literal's positions past the
+     ``swedish`` ones when it joins them.
+- Matching: ``terms @@ CAST(:q AS tsquery)``, the tsquery built by postgres_query in both
+  analyses; a document matches when either does. GIN indexes on terms and on access.
 - Permissions: inside the one SQL statement that yields the page, the total and every facet
   count, so nothing counts a document the user may not read: the access tokens are lexemes
   of the terms too (``'access:org:3'``), so the GIN index finds only readable matches, and
@@ -19,7 +25,9 @@ For installations with several app servers sharing one database (SEARCH_BACKEND=
   the newest RANK_CANDIDATES matches; any further matches follow, newest first.
 - Speed: rows are narrow (pg_models), so visiting every match for its facet values is cheap,
   and the terms are read only for ranking; search forbids sequential scans, which would.
-- Snippets: built in Python from the stored text (postgres_snippets), not with ts_headline.
+- Snippets: ``ts_headline`` in the ``swedish`` configuration for the hits of the page. When it
+  marks nothing, because the hit matched only through a compound part, a synonym or a
+  current stem, the snippet is built in Python from the shared analysis (postgres_snippets).
 - Writes: upsert and delete go through ``db.session`` and do not commit. The outbox drain
   deletes its rows in the same transaction and commits once, so each change is applied
   exactly once. Rebuild runs in its own transaction and commits.
@@ -30,8 +38,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from sqlalchemy import Connection, delete, func, select, text
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    bindparam,
+    cast,
+    column,
+    delete,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR, insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -53,12 +74,16 @@ from kb.search.postgres_query import (
     lexeme,
     paging,
     search_statement,
+    swedish_statement,
     to_tsquery,
 )
-from kb.search.postgres_snippets import snippet
+from kb.search.postgres_snippets import headline_html, snippet
 
 WRITER_TIMEOUT_SECONDS = 5.0  # wait this long for a lock, then fail: the outbox keeps the work
-MAX_TSVECTOR_BYTES = 1_000_000  # PostgreSQL takes at most 1 MB of lexemes as input
+# A tsvector holds at most 1 MB of lexemes. The swedish analysis reads at most this many
+# characters of the title and the body (up to 4 bytes each), the literal gets the rest.
+SWEDISH_TITLE_CHARS, SWEDISH_BODY_CHARS = 20_000, 150_000
+MAX_TSVECTOR_BYTES = 300_000
 RANK_WEIGHTS = "{0.1,0.2,0.5,1.0}"  # D, C, B (body), A (title)
 UNAVAILABLE_STATES = {"42P01", "42703"}  # undefined table, undefined column
 PLANNER_SETTINGS = (
@@ -67,6 +92,56 @@ PLANNER_SETTINGS = (
 )
 TABLE = SearchDocumentRow.__table__
 COLUMNS = [column.name for column in TABLE.columns]
+SWEDISH = literal_column("'swedish'::regconfig")
+
+
+def document_terms(title: ColumnElement, body: ColumnElement, analysed: ColumnElement):  # type: ignore[no-untyped-def]
+    """The terms column of a document: the swedish analysis of title and body, then the shared
+    analysis's literal (tsvector_literal), which also holds the access lexemes."""
+
+    def swedish(text_: ColumnElement, limit: int, weight: str):  # type: ignore[no-untyped-def]
+        vector = func.to_tsvector(SWEDISH, func.left(text_, limit))
+        return func.setweight(vector, literal_column(f"'{weight}'"), type_=TSVECTOR)
+
+    return (
+        swedish(title, SWEDISH_TITLE_CHARS, "A")
+        .op("||")(swedish(body, SWEDISH_BODY_CHARS, "B"))
+        .op("||")(cast(analysed, TSVECTOR))
+    )
+
+
+UPSERT = insert(TABLE).values(
+    {name: bindparam(f"v_{name}") for name in COLUMNS if name != "terms"}
+    | {
+        "terms": document_terms(
+            bindparam("v_title", type_=Text),
+            bindparam("v_body", type_=Text),
+            bindparam("v_terms", type_=Text),
+        )
+    }
+)
+UPSERT = UPSERT.on_conflict_do_update(
+    index_elements=[TABLE.c.key],
+    set_={name: UPSERT.excluded[name] for name in COLUMNS if name != "key"},
+)
+
+
+STAGING_TABLE = (
+    "CREATE TEMPORARY TABLE search_documents_staging"
+    " (LIKE search_documents INCLUDING DEFAULTS) ON COMMIT DROP"
+)
+_STAGING = table("search_documents_staging", *(column(name) for name in COLUMNS))
+FROM_STAGING = insert(TABLE).from_select(
+    COLUMNS,
+    select(
+        *(
+            document_terms(_STAGING.c.title, _STAGING.c.body, _STAGING.c.terms)
+            if name == "terms"
+            else _STAGING.c[name]
+            for name in COLUMNS
+        )
+    ),
+)
 
 
 def tsvector_literal(title: str, body: str, access: Iterable[str] = ()) -> str:
@@ -167,13 +242,17 @@ class PostgresBackend:
     def search(self, request: SearchRequest) -> SearchPage:
         tsquery = to_tsquery(request.query)
         tokens, filters = request.access_tokens, request.filters
-        built = search_statement(tsquery, tokens, filters, request.order) if tsquery else None
-        if built is None or not tokens:
+        if tsquery is None or not tokens:
             return _empty_page(request)
-        sql, params = built
-        params |= paging(request.page, request.per_page) | {"weights": RANK_WEIGHTS}
 
-        def run(connection: Connection) -> list:
+        def run(connection: Connection) -> list | None:
+            swedish_sql, swedish_params = swedish_statement(request.query)
+            swedish = connection.execute(text(swedish_sql), swedish_params).one()
+            built = search_statement(tsquery, tokens, filters, request.order, tuple(swedish))
+            if built is None:
+                return None
+            sql, params = built
+            params |= paging(request.page, request.per_page) | {"weights": RANK_WEIGHTS}
             # The planner does not count reading terms out of line, so a sequential scan
             # testing every row's terms can look cheap: matches must come from the indexes.
             # Compiling (JIT) a plan this costly would take longer than running it, and the
@@ -181,17 +260,23 @@ class PostgresBackend:
             connection.execute(text(PLANNER_SETTINGS))
             return connection.execute(text(sql), params).all()
 
-        return self._page(request, self._read(run), list(tsquery.alternatives.values()))
+        rows = self._read(run)
+        if rows is None:
+            return _empty_page(request)
+        return self._page(request, rows, list(tsquery.alternatives.values()))
 
     def _page(self, request: SearchRequest, rows: list, alternatives: list) -> SearchPage:
         hits: list[tuple[tuple, Hit]] = []
         facets: dict[str, list[FacetCount]] = {name: [] for name in FACETS}
         total = 0
-        for facet, value, n, score, when, title, body, matched in rows:
+        for facet, value, n, score, when, title, body, matched, headline in rows:
             if facet == "hit":
-                found = zip(alternatives, matched, strict=True)
-                terms = frozenset().union(*(terms for terms, ok in found if ok))
-                hit = Hit(value, float(score or 0.0), snippet((body, title), terms))
+                marked = headline_html(headline)
+                if not marked:  # matched through the shared analysis only
+                    found = zip(alternatives, matched, strict=True)
+                    terms = frozenset().union(*(terms for terms, ok in found if ok))
+                    marked = snippet((body, title), terms)
+                hit = Hit(value, float(score or 0.0), marked)
                 if n == 0:  # ranked, as in BY_RELEVANCE
                     order = (0, -hit.score, False, 0, value)
                 else:  # newest first
@@ -226,15 +311,11 @@ class PostgresBackend:
             return
         _learn(documents)
         rows = {document.key: _row(document) for document in documents}
-        statement = insert(TABLE)
-        statement = statement.on_conflict_do_update(
-            index_elements=[TABLE.c.key],
-            set_={name: statement.excluded[name] for name in COLUMNS if name != "key"},
-        )
         connection = db.session.connection()
         _set_lock_timeout(connection)
         # In key order, so that two drainers touching the same documents cannot deadlock.
-        connection.execute(statement, [rows[key] for key in sorted(rows)])
+        parameters = [{f"v_{n}": v for n, v in rows[key].items()} for key in sorted(rows)]
+        connection.execute(UPSERT, parameters)
 
     def delete(self, keys: Sequence[str]) -> None:
         """Delete by key, in the caller's transaction (the drain commits)."""
@@ -260,11 +341,14 @@ class PostgresBackend:
         return len(documents)
 
     def _copy(self, connection: Connection, documents: list[SearchDocument]) -> None:
+        """COPY the rows into a staging table, then insert them with their swedish terms."""
         names = ", ".join(COLUMNS)
+        connection.execute(text(STAGING_TABLE))
         with (
             connection.connection.driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY search_documents ({names}) FROM STDIN") as copy,
+            cursor.copy(f"COPY search_documents_staging ({names}) FROM STDIN") as copy,
         ):
             for document in documents:
                 row = _row(document)
                 copy.write_row([row[name] for name in COLUMNS])
+        connection.execute(FROM_STAGING)

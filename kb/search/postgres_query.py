@@ -1,9 +1,17 @@
-"""Translate the app's parsed query into PostgreSQL tsquery text, built from analysed terms only.
+"""Translate the app's parsed query into PostgreSQL tsquery text, in two analyses.
 
-The text never contains user input as typed: only the terms kb.search.analysis produced, each
-quoted as a lexeme, joined by the operators below. It reaches PostgreSQL as one bound
-parameter cast to ``tsquery``, whose input takes lexemes verbatim (no parser, no stemming),
-matching how the documents' tsvectors are written (see postgres_backend).
+A document's terms hold two analyses of its text (see postgres_backend): PostgreSQL's own
+``swedish`` configuration and the shared analysis (kb.search.analysis) as extra terms. A query
+is translated twice the same way, and a document matches when either translation does.
+
+- **Shared analysis** (to_tsquery): the text never contains user input as typed, only the
+  terms kb.search.analysis produced, each quoted as a lexeme, joined by the operators below.
+  It reaches PostgreSQL as a bound parameter cast to ``tsquery``, whose input takes lexemes
+  verbatim (no parser, no stemming).
+- **swedish** (swedish_statement): each word goes to ``plainto_tsquery('swedish', :w)`` and
+  each phrase to ``phraseto_tsquery``, as bound parameters, so no input is ever parsed as
+  tsquery syntax. PostgreSQL returns the translation as tsquery text, which combine() joins
+  with the first: ``(ours | swedish) & !(ours | swedish)``.
 
 - a query word: its alternatives OR-ed, each an AND of its terms (``a & b``) or, for a phrase
   alternative, consecutive terms (``a <-> b``);
@@ -28,8 +36,13 @@ MAX_INT = 2**31 - 1
 
 @dataclass(frozen=True)
 class TsQuery:
-    text: str  # tsquery input syntax
+    positive: str  # tsquery input syntax: what must match
+    excluded: str | None  # what must not
     alternatives: dict[str, frozenset[str]]  # each positive alternative's tsquery: its terms
+
+    @property
+    def text(self) -> str:
+        return f"{self.positive} & !{self.excluded}" if self.excluded else self.positive
 
     @property
     def terms(self) -> frozenset[str]:
@@ -97,17 +110,64 @@ def to_tsquery(query: Query) -> TsQuery | None:
     required = [part for part in required if part is not None]
     if not required:
         return None
-    text = _all(required)
     excluded = [part for item in query.excluded for part in builder.item(item, False)]
-    if excluded:
-        text = f"{text} & !{_any(excluded)}"
-    return TsQuery(text, builder.alternatives)
+    return TsQuery(_all(required), _any(excluded) if excluded else None, builder.alternatives)
+
+
+def swedish_statement(query: Query) -> tuple[str, dict[str, str]]:
+    """SQL giving the query in the ``swedish`` configuration as two tsquery texts: what must
+    match and what must not ("" when a part is empty, e.g. stop words only)."""
+    params: dict[str, str] = {}
+
+    def item(found: Term | Phrase) -> str:
+        name = f"s{len(params)}"
+        if isinstance(found, Phrase):
+            params[name] = " ".join(found.words)
+            return f"phraseto_tsquery('swedish', :{name})"
+        params[name] = found.text
+        return f"plainto_tsquery('swedish', :{name})"
+
+    def any_of(found: AnyOf) -> str:
+        return "(" + " || ".join(item(option) for option in found.options) + ")"
+
+    required = [any_of(r) if isinstance(r, AnyOf) else item(r) for r in query.required]
+    excluded = [item(e) for e in query.excluded]
+    positive = " && ".join(required) or "''::tsquery"
+    negative = " || ".join(excluded) or "''::tsquery"
+    return f"SELECT ({positive})::text, ({negative})::text", params
+
+
+def combine(ours: str | None, swedish: str) -> str | None:
+    """Either translation of the same part of a query: tsquery text, None if both are empty."""
+    if ours and swedish:
+        return f"(({ours}) | ({swedish}))"
+    return ours or swedish or None
+
+
+def full_query(tsquery: TsQuery, swedish_positive: str, swedish_excluded: str) -> tuple[str, str]:
+    """The tsquery text of the whole query, and of its positive part for ranking and headlines."""
+    positive = combine(tsquery.positive, swedish_positive) or tsquery.positive
+    excluded = combine(tsquery.excluded, swedish_excluded)
+    return (f"{positive} & !{excluded}" if excluded else positive), positive
 
 
 # --- the search statement --------------------------------------------------------------------
 
 RANK_CANDIDATES = 1000  # relevance is computed for at most this many matches, the newest
 RANK = "ts_rank(CAST(:weights AS real[]), d.terms, CAST(:rank_query AS tsquery), 1)"
+# Headlines mark matches with private-use characters, so that the text can be escaped after.
+MARK_START, MARK_END, FRAGMENT_BREAK = "\ue000", "\ue001", "\ue002"
+HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_END}, FragmentDelimiter={FRAGMENT_BREAK},"
+    " MaxFragments=2, MaxWords=30, MinWords=12, ShortWord=2"
+)
+# ts_headline drops what its parser takes for HTML tags and entities ("barn <12 år"), so
+# the characters that start them are swapped for stand-ins and back (postgres_snippets).
+TAG_CHARACTERS, TAG_STAND_INS = "<>&", "\ue003\ue004\ue005"
+HEADLINE = (
+    "ts_headline('swedish', translate(left(d.body, 32768), :tag_characters, :tag_stand_ins),"
+    " CAST(:rank_query AS tsquery), CAST(:headline_options AS text))"
+)
 ACCESS_PREFIX = "access:"  # access lexemes: analysis never yields a ":", so no word collides
 NEWEST = "ORDER BY date DESC NULLS LAST, key"
 FILTERS = {  # facet: (condition, parameter type)
@@ -150,13 +210,13 @@ counts AS (
 ),
 page AS ({{page}})
 SELECT 'hit', page.key, page.part, COALESCE(page.score, {RANK}), page.date, d.title, d.body,
-       ARRAY[{{alternatives}}]::boolean[]
+       ARRAY[{{alternatives}}]::boolean[], {HEADLINE}
 FROM page JOIN search_documents d ON d.key = page.key
-UNION ALL SELECT facet, value, n, NULL, NULL, NULL, NULL, NULL FROM counts
+UNION ALL SELECT facet, value, n, NULL, NULL, NULL, NULL, NULL, NULL FROM counts
   WHERE facet <> 'area' AND (value IS NOT NULL OR facet = 'total')
-UNION ALL SELECT 'area', a::text, sum(n)::bigint, NULL, NULL, NULL, NULL, NULL
+UNION ALL SELECT 'area', a::text, sum(n)::bigint, NULL, NULL, NULL, NULL, NULL, NULL
   FROM counts, LATERAL (SELECT DISTINCT unnest(area_ids)) u (a) WHERE facet = 'area' GROUP BY a
-UNION ALL SELECT 'theme', t, sum(n)::bigint, NULL, NULL, NULL, NULL, NULL
+UNION ALL SELECT 'theme', t, sum(n)::bigint, NULL, NULL, NULL, NULL, NULL, NULL
   FROM combos, LATERAL (SELECT DISTINCT unnest(themes)) u (t) WHERE by_theme GROUP BY t
 """
 BY_DATE = f"""
@@ -179,7 +239,11 @@ def access_lexeme(token: str) -> str:
 
 
 def search_statement(
-    tsquery: TsQuery, tokens: frozenset[str], filters: dict[str, str], order: str
+    tsquery: TsQuery,
+    tokens: frozenset[str],
+    filters: dict[str, str],
+    order: str,
+    swedish: tuple[str, str] = ("", ""),
 ) -> tuple[str, dict[str, object]] | None:
     """The SQL of one search page and its parameters but for weights and paging; None if a
     filter value can never match (as in Whoosh, where it is no stored term).
@@ -202,9 +266,13 @@ def search_statement(
     alternatives = list(tsquery.alternatives)  # which of them each hit matches, for snippets
     params |= {f"a{i}": alternative for i, alternative in enumerate(alternatives)}
     readable = " | ".join(access_lexeme(token) for token in sorted(tokens))
+    query_text, positive = full_query(tsquery, *swedish)
     params |= {
-        "query": f"{tsquery.text} & ({readable})",
-        "rank_query": tsquery.text,
+        "query": f"{query_text} & ({readable})",
+        "rank_query": positive,
+        "headline_options": HEADLINE_OPTIONS,
+        "tag_characters": TAG_CHARACTERS,
+        "tag_stand_ins": TAG_STAND_INS,
         "tokens": sorted(tokens),
     }
     sql = SEARCH_SQL.format(

@@ -1,10 +1,12 @@
-"""Snippets for the PostgreSQL backend, built in Python from the stored text.
+"""Snippets for the PostgreSQL backend: ts_headline's, or built in Python from the stored text.
 
-PostgreSQL's ts_headline would re-parse the text with a text search configuration and never
-line up with our stemmed terms. Instead the text is analysed again (kb.search.analysis, with
-its character offsets) and the words with a term the hit matched are marked, like the Whoosh
-backend's highlights: up to two windows of about 220 characters around the matches, escaped
-with markupsafe, matches in ``<mark>``.
+``ts_headline`` (in the ``swedish`` configuration, see postgres_query.HEADLINE) marks the words
+PostgreSQL's own analysis matched, with private-use characters; headline_html escapes the text
+and turns them into ``<mark>``. It cannot see the shared analysis's extra terms: a hit found
+through a compound part ("placering" in "familjehemsplaceringen"), a synonym or a current
+Snowball stem gets no mark. For those, snippet() analyses the text again (kb.search.analysis,
+with its character offsets) and marks the words with a term the hit matched, like the Whoosh
+backend's highlights: up to two windows of about 220 characters around the matches.
 """
 
 from __future__ import annotations
@@ -16,12 +18,20 @@ from collections.abc import Iterable
 from markupsafe import escape
 
 from kb.search.analysis import analyze
+from kb.search.postgres_query import (
+    FRAGMENT_BREAK,
+    MARK_END,
+    MARK_START,
+    TAG_CHARACTERS,
+    TAG_STAND_INS,
+)
 
 SNIPPET_CHARS = 220  # a window at most this long (Whoosh: ContextFragmenter(maxchars=220))
 SNIPPET_SURROUND = 60  # context before the first and after the last match of a window
 SNIPPET_WINDOWS = 2
 SNIPPET_TEXT_LIMIT = 2**15  # only the start of a long text is searched, as in Whoosh
 _RUNS = re.compile(r"(?:\S+\s*){1,4}")  # up to 4 words: whole words, never split
+_RESTORE_TAGS = str.maketrans(TAG_STAND_INS, TAG_CHARACTERS)
 _NON_ASCII = re.compile(r"[\u0300-\u036f‐‑]")  # combining diacritics, Unicode hyphens
 
 
@@ -99,3 +109,14 @@ def snippet(texts: Iterable[str], terms: frozenset[str]) -> str:
             best = sorted(windows, key=len, reverse=True)[:SNIPPET_WINDOWS]
             return "…".join(_render(text, w) for w in windows if any(w is b for b in best))
     return ""
+
+
+def headline_html(headline: str | None) -> str:
+    """Escaped HTML of a ts_headline with its marks; "" when it marks nothing."""
+    if not headline or MARK_START not in headline:
+        return ""
+    fragments = []
+    for fragment in headline.split(FRAGMENT_BREAK):
+        html = str(escape(fragment.strip().translate(_RESTORE_TAGS)))
+        fragments.append(html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+    return "…".join(fragment for fragment in fragments if fragment)
