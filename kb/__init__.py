@@ -69,6 +69,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.experiences.routes import bp as experiences_bp
     from kb.findings.routes import bp as findings_bp
     from kb.followups.routes import bp as followups_bp
+    from kb.insight.routes import bp as insight_bp
     from kb.main import navigation, template_helpers
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
@@ -93,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(findings_bp)
     app.register_blueprint(requirements_bp)
     app.register_blueprint(drafts_bp)
+    app.register_blueprint(insight_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)
