@@ -86,6 +86,11 @@ MENU = (
             "drafts.off_contract",
         ),
     ),
+    MenuEntry(
+        "insight.learning",
+        _l("Lärande"),
+        (Role.CURATOR, Role.PROCURER),
+    ),
     MenuEntry("audit.index", _l("Ändringslogg"), (Role.ADMIN, Role.CURATOR)),
     MenuEntry("admin.users", _l("Användare"), (Role.ADMIN,)),
     MenuEntry("admin.organisations", _l("Organisationer"), (Role.ADMIN,)),
