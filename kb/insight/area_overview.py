@@ -7,26 +7,22 @@ on fewer than MIN_GROUP_SIZE experiences when some of them are unreadable to the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 from flask_babel import gettext as _
 
 from kb.experiences.models import OffContractReason
-from kb.followups.models import DeviationCategory, FollowUpResult
 from kb.insight.area_experiences import Tally, YearTally, placement_tallies, unit_facts
 from kb.insight.area_ranking import formula_text, ranking, ranking_table
-from kb.insight.area_records import (
-    area_rounds,
-    contract_period_label,
-    current_framework,
-    deviation_counts,
-    followup_coverage,
-    followup_results,
+from kb.insight.area_record_figures import (
+    PERCENT,
+    add_deviation_figures,
+    add_followup_figures,
+    drawer,
 )
+from kb.insight.area_records import area_rounds, contract_period_label, current_framework
 from kb.insight.chart_data import ChartData, Series
 from kb.insight.figures import FigureSet, Table
 from kb.insight.scope import InsightScope
-from kb.insight.svg_charts import bar_chart
 from kb.suppliers.models import AgreementArea
 from kb.tenders.models import TenderRound
 
@@ -43,7 +39,6 @@ FIGURE_IDS = (
     "uppfoljningstackning",
     "uppfoljningstackning-antal",
 )
-PERCENT = (0.0, 100.0)
 
 
 @dataclass(frozen=True)
@@ -54,10 +49,6 @@ class AreaOverview:
     unit_count: int
     contract_count: int
     formula: str
-
-
-def _drawer(figure_id: str, value_range: tuple[float, float] | None = None):  # type: ignore[no-untyped-def]
-    return partial(bar_chart, chart_id=f"diagram-{figure_id}", value_range=value_range)
 
 
 def shown_count(scope: InsightScope, tally: Tally) -> int | None:
@@ -81,8 +72,8 @@ def area_overview(area: AgreementArea, scope: InsightScope) -> AreaOverview:
     figures.add("ramavtal", _framework_table(framework))
     _add_placement_figures(figures, scope, area.id, rounds)
     figures.add("rangordning", ranking_table(ranking(unit_facts(scope, area.id), scope)))
-    _add_deviation_figures(figures, scope, area.id)
-    _add_followup_figures(figures, scope, area.id, rounds)
+    add_deviation_figures(figures, scope.network, area.id)
+    add_followup_figures(figures, scope.network, area.id, rounds)
     return AreaOverview(
         area=area,
         figures=figures,
@@ -155,10 +146,16 @@ def _add_placement_figures(
                 ),
             ],
         ),
-        _drawer("omgangar"),
+        drawer("omgangar"),
     )
     _add_compliance_figures(figures, scope, tallies.years)
-    reasons = list(OffContractReason) + ([None] if None in tallies.reasons else [])
+    _add_reason_figure(figures, scope, tallies.reasons)
+
+
+def _add_reason_figure(
+    figures: FigureSet, scope: InsightScope, counts: dict[OffContractReason | None, Tally]
+) -> None:
+    reasons = list(OffContractReason) + ([None] if None in counts else [])
     figures.add(
         "skal-utanfor-avtal",
         ChartData(
@@ -170,11 +167,11 @@ def _add_placement_figures(
             series=[
                 Series(
                     _("Placeringar utanför avtal"),
-                    [shown_count(scope, tallies.reasons.get(r, empty)) for r in reasons],
+                    [shown_count(scope, counts.get(r, Tally())) for r in reasons],
                 )
             ],
         ),
-        _drawer("skal-utanfor-avtal"),
+        drawer("skal-utanfor-avtal"),
     )
 
 
@@ -198,7 +195,7 @@ def _add_compliance_figures(
             series=[Series(_("Andel på avtal"), shares)],
             unit="%",
         ),
-        _drawer("avtalstrohet", PERCENT),
+        drawer("avtalstrohet", PERCENT),
     )
     figures.add(
         "avtalstrohet-antal",
@@ -225,114 +222,5 @@ def _add_compliance_figures(
                 "Celler med färre än %(n)d erfarenheter som du inte får läsa visas inte.",
                 n=scope.min_group_size,
             ),
-        ),
-    )
-
-
-def _add_deviation_figures(figures: FigureSet, scope: InsightScope, area_id: int) -> None:
-    counts = deviation_counts(scope.network, area_id)
-    totals = {c: [0, 0] for c in DeviationCategory}
-    per_unit: dict[int | None, list] = {}
-    for one in counts:
-        totals[one.category][0] += one.total
-        totals[one.category][1] += one.unresolved
-        row = per_unit.setdefault(
-            one.unit_id,
-            [one.unit_name or _("Ingen verksamhet angiven"), one.supplier_name, 0, 0, 0],
-        )
-        row[2] += one.total
-        row[3] += one.unresolved
-        row[4] += one.severe
-    figures.add(
-        "avvikelser-kategori",
-        ChartData(
-            title=_("Avvikelser per kategori"),
-            description=_(
-                "Avvikelser i området som registrerats i ditt nätverk: på områdets avtal, eller "
-                "utan avtal på verksamheter i området."
-            ),
-            category_label=_("Kategori"),
-            value_label=_("Avvikelser"),
-            categories=[str(c.label) for c in DeviationCategory],
-            series=[
-                Series(_("Avvikelser"), [totals[c][0] for c in DeviationCategory]),
-                Series(_("Olösta"), [totals[c][1] for c in DeviationCategory]),
-            ],
-        ),
-        _drawer("avvikelser-kategori"),
-    )
-    rows = sorted(per_unit.values(), key=lambda r: (-r[2], str(r[0]).casefold()))
-    figures.add(
-        "avvikelser-verksamhet",
-        Table(
-            title=_("Avvikelser per verksamhet"),
-            headers=[
-                _("Verksamhet"),
-                _("Leverantör"),
-                _("Avvikelser"),
-                _("Olösta"),
-                _("Hög eller allvarlig"),
-            ],
-            rows=rows,
-        ),
-    )
-
-
-def _add_followup_figures(
-    figures: FigureSet, scope: InsightScope, area_id: int, rounds: list[TenderRound]
-) -> None:
-    results = followup_results(scope.network, area_id)
-    kinds = list(FollowUpResult) + ([None] if None in results else [])
-    figures.add(
-        "uppfoljningar-resultat",
-        ChartData(
-            title=_("Uppföljningar per resultat"),
-            description=_(
-                "Uppföljningar i ditt nätverk av området, dess omgångar, avtal, verksamheter "
-                "eller leverantörer."
-            ),
-            category_label=_("Resultat"),
-            value_label=_("Uppföljningar"),
-            categories=[str(r.label) if r else _("Inget resultat angivet") for r in kinds],
-            series=[Series(_("Uppföljningar"), [results.get(r, 0) for r in kinds])],
-        ),
-        _drawer("uppfoljningar-resultat"),
-    )
-    coverage = followup_coverage(scope.network, area_id)
-    rows = []
-    for tender_round in rounds:
-        found = coverage.get(tender_round.id)
-        contracts, covered = (found.contracts, found.covered) if found else (0, 0)
-        percent = round(100 * covered / contracts, 1) if contracts else None
-        rows.append([contract_period_label(tender_round), contracts, covered, percent])
-    description = _(
-        "Andelen av omgångens avtal som haft minst en uppföljning under avtalsperioden: av "
-        "avtalet, någon av dess verksamheter, leverantören, omgången eller området."
-    )
-    figures.add(
-        "uppfoljningstackning",
-        ChartData(
-            title=_("Uppföljningstäckning per avtalsperiod"),
-            description=description,
-            category_label=_("Upphandlingsomgång"),
-            value_label=_("Andel avtal med uppföljning"),
-            categories=[row[0] for row in rows],
-            series=[Series(_("Andel avtal med uppföljning"), [row[3] for row in rows])],
-            unit="%",
-        ),
-        _drawer("uppfoljningstackning", PERCENT),
-    )
-    figures.add(
-        "uppfoljningstackning-antal",
-        Table(
-            title=_("Avtal med uppföljning per avtalsperiod"),
-            headers=[
-                _("Upphandlingsomgång"),
-                _("Avtal"),
-                _("Avtal med uppföljning"),
-                _("Andel (%)"),
-            ],
-            rows=rows,
-            description=description,
         ),
     )
