@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOGUES := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test lint format bench bench-search bench-loop search loop translations i18n-update clean
+.PHONY: run test lint format bench bench-search bench-loop bench-insight search loop insight translations i18n-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,17 +44,19 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# `make bench` prints every figure; `make bench search` or `make bench loop` only those.
-BENCH_ONLY := $(filter search loop,$(MAKECMDGOALS))
+# `make bench` prints every figure; `make bench search`, `make bench loop` or
+# `make bench insight` only those.
+BENCH_ONLY := $(filter search loop insight,$(MAKECMDGOALS))
 bench: $(VENV)/.installed translations
 ifeq ($(BENCH_ONLY),)
 	$(BIN)/python -m kb.bench
 	$(BIN)/python -m kb.bench_loop
+	$(BIN)/python -m kb.bench_insight
 else
 	$(foreach part,$(BENCH_ONLY),$(BIN)/python -m kb.bench_$(part) &&) true
 endif
 
-search loop:
+search loop insight:
 	@:
 
 bench-search: $(VENV)/.installed translations
@@ -62,6 +64,9 @@ bench-search: $(VENV)/.installed translations
 
 bench-loop: $(VENV)/.installed translations
 	$(BIN)/python -m kb.bench_loop
+
+bench-insight: $(VENV)/.installed translations
+	$(BIN)/python -m kb.bench_insight
 
 i18n-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --project=Kunskapsbanken --no-location -o kb/translations/messages.pot .

@@ -126,7 +126,9 @@ def _median_of(days: ColumnElement[float], conditions: list[ColumnElement[bool]]
     if join is not None:
         source = join(source)
     row = db.session.execute(grouped_median(source.where(*conditions).subquery())).first()
-    return (round(float(row.median), 1), int(row.n)) if row else (None, 0)
+    if row is None or row.median is None:  # no values: an aggregate without groups gives NULL
+        return None, 0
+    return round(float(row.median), 1), int(row.n)
 
 
 # Aliases, so the visibility rule's own EXISTS over evidence and experiences stays correlated
