@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 
 from kb.extensions import db
+from kb.insight.supplier_charts import charts_for_supplier, charts_for_unit
 from kb.suppliers.models import Supplier, Unit
 from kb.suppliers.services import knowledge_for, supplier_contracts
 
@@ -23,6 +24,7 @@ def supplier(supplier_id: int) -> str:
         supplier=found,
         contracts=supplier_contracts(found.id),
         knowledge=knowledge,
+        charts=charts_for_supplier(current_user, found, request.args.get("tema")),
     )
 
 
@@ -37,4 +39,5 @@ def unit(unit_id: int) -> str:
         unit=found,
         contracts=supplier_contracts(found.supplier_id, unit_id=found.id),
         knowledge=knowledge,
+        charts=charts_for_unit(current_user, found, request.args.get("tema")),
     )

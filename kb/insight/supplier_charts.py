@@ -1,0 +1,247 @@
+"""The scorecard charts of a supplier or unit page, each compared with its agreement areas.
+
+One FigureSet serves the page, ``diagram.json`` and the CSV files alike. Every aggregate over
+experiences passes the viewer's suppression rule (DESIGN section 5): a cell resting on fewer
+than MIN_GROUP_SIZE experiences, any of them unreadable to the viewer, is shown as a gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+
+from kb.auth.models import User
+from kb.insight.chart_data import ChartData, Series, TimelineData
+from kb.insight.figures import FigureSet, Table
+from kb.insight.scope import InsightScope, scope_for
+from kb.insight.supplier_queries import (
+    AREA,
+    OWN,
+    Cell,
+    breakdown_rates,
+    place_again_shares,
+    price_medians,
+    rating_counts,
+    theme_half_years,
+)
+from kb.insight.supplier_records import deviation_counts, timeline_events
+from kb.insight.supplier_subject import ChartSubject, supplier_subject, unit_subject
+from kb.insight.supplier_texts import comparison_text, suppression_text
+from kb.insight.supplier_themes import theme_figures, theme_rows
+from kb.suppliers.models import Supplier, Unit
+from kb.themes import Theme
+
+RATING_RANGE = (1, 5)
+PERCENT_RANGE = (0, 100)
+
+
+@dataclass(frozen=True)
+class SupplierCharts:
+    """The figures of one page and the theme the rating charts show."""
+
+    figures: FigureSet
+    themes: list[Theme]  # the themes the viewer can choose between
+    theme: Theme | None  # the theme shown, None when there are no ratings at all
+
+
+def charts_for_supplier(viewer: User, supplier: Supplier, theme_arg: str | None) -> SupplierCharts:
+    scope = scope_for(viewer)
+    return _charts(scope, supplier_subject(scope, supplier), theme_arg)
+
+
+def charts_for_unit(viewer: User, unit: Unit, theme_arg: str | None) -> SupplierCharts:
+    scope = scope_for(viewer)
+    return _charts(scope, unit_subject(scope, unit), theme_arg)
+
+
+def _charts(scope: InsightScope, subject: ChartSubject, theme_arg: str | None) -> SupplierCharts:
+    from kb.insight import svg_charts
+
+    figures = FigureSet(subject.name)
+    half_years = theme_half_years(scope, subject)
+    counts = rating_counts(scope, subject)
+    themes = [theme for theme in Theme if (OWN, theme) in counts]
+    theme = _chosen_theme(theme_arg, themes)
+    if theme is not None:
+        over_time, distribution = theme_figures(scope, subject, theme, half_years, counts)
+        figures.add(
+            "betyg-over-tid",
+            over_time,
+            lambda data: svg_charts.line_chart(
+                data, chart_id="betyg-over-tid", value_range=RATING_RANGE
+            ),
+        )
+        figures.add(
+            "betygsfordelning",
+            distribution,
+            lambda data: svg_charts.bar_chart(
+                data, chart_id="betygsfordelning", value_range=PERCENT_RANGE
+            ),
+        )
+    figures.add("betyg-per-tema", _theme_table(scope, subject, counts))
+    _add_rate(figures, "sammanbrott", _breakdown_chart(scope, subject), svg_charts)
+    _add_rate(figures, "placera-igen", _place_again_chart(scope, subject), svg_charts)
+    figures.add(
+        "dygnspris",
+        _price_chart(scope, subject),
+        lambda data: svg_charts.reference_chart(data, chart_id="dygnspris"),
+    )
+    figures.add(
+        "avvikelser",
+        _deviation_chart(scope, subject),
+        lambda data: svg_charts.bar_chart(data, chart_id="avvikelser"),
+    )
+    figures.add(
+        "tidslinje",
+        _timeline(scope, subject),
+        lambda data: svg_charts.timeline_chart(data, chart_id="tidslinje"),
+    )
+    return SupplierCharts(figures=figures, themes=themes, theme=theme)
+
+
+def _chosen_theme(theme_arg: str | None, themes: list[Theme]) -> Theme | None:
+    """The theme asked for in ?tema=, else the first theme with ratings; bad input is ignored."""
+    try:
+        asked = Theme((theme_arg or "").strip())
+    except ValueError:
+        asked = None
+    if asked is not None:
+        return asked
+    return themes[0] if themes else None
+
+
+def _add_rate(figures: FigureSet, figure_id: str, data: ChartData, svg_charts) -> None:
+    figures.add(
+        figure_id,
+        data,
+        lambda chart: svg_charts.bar_chart(chart, chart_id=figure_id, value_range=PERCENT_RANGE),
+    )
+
+
+def _shown(scope: InsightScope, cell: Cell | None, factor: float = 1, digits: int = 1):
+    if cell is None or cell.value is None:
+        return None
+    value = scope.shown(cell.value, cell.n, cell.unreadable)
+    return None if value is None else round(value * factor, digits)
+
+
+def _keyed_chart(
+    scope: InsightScope,
+    subject: ChartSubject,
+    cells: dict[tuple[int, int], Cell],
+    text: dict[str, str],
+    factor: float = 100,
+    digits: int = 1,
+) -> ChartData:
+    rows = subject.keyed_rows(_("Hela leverantören"))
+    own = [_shown(scope, cells.get((key, OWN)), factor, digits) for key, _name in rows]
+    area = [_shown(scope, cells.get((key, AREA)), factor, digits) for key, _name in rows]
+    return ChartData(
+        title=text["title"],
+        description=" ".join([text["description"], comparison_text(subject)]),
+        category_label=_("Verksamhet"),
+        value_label=text["value_label"],
+        categories=[name for _key, name in rows],
+        series=[
+            Series(text["own"], own),
+            Series(text.get("area", _("Avtalsområdets genomsnitt")), area),
+        ],
+        unit=text.get("unit", "%"),
+        decimals=1 if digits else 0,
+    )
+
+
+def _breakdown_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
+    text = {
+        "title": _("Oplanerade avbrott (sammanbrott)"),
+        "description": _(
+            "Andel av avslutade placeringar som slutade i oplanerat avbrott/sammanbrott."
+            " Pågående placeringar räknas inte."
+        )
+        + " "
+        + suppression_text(scope),
+        "value_label": _("Andel sammanbrott"),
+        "own": _("Andel sammanbrott"),
+    }
+    return _keyed_chart(scope, subject, breakdown_rates(scope, subject), text)
+
+
+def _place_again_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
+    text = {
+        "title": _("Skulle placera igen"),
+        "description": _("Andel som svarat ja bland dem som besvarat frågan.")
+        + " "
+        + suppression_text(scope),
+        "value_label": _("Andel ja"),
+        "own": _("Andel ja"),
+    }
+    return _keyed_chart(scope, subject, place_again_shares(scope, subject), text)
+
+
+def _price_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
+    text = {
+        "title": _("Dygnspris jämfört med avtalsområdets median"),
+        "description": _("Mediandygnspris enligt erfarenheterna.") + " " + suppression_text(scope),
+        "value_label": _("Dygnspris"),
+        "own": _("Mediandygnspris"),
+        "area": _("Avtalsområdets median"),
+        "unit": _("kr"),
+    }
+    return _keyed_chart(scope, subject, price_medians(scope, subject), text, 1, 0)
+
+
+def _deviation_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
+    from kb.followups.models import DeviationCategory
+
+    counts = deviation_counts(scope.network, subject)
+    categories = list(DeviationCategory)
+    own = [counts.own.get(category, 0) for category in categories]
+    series = [Series(_("Antal"), own)]
+    if subject.whole_supplier and counts.own_units:
+        per_unit = [round(n / counts.own_units, 2) for n in own]
+        series.append(Series(_("Per verksamhet"), per_unit))
+    area = [
+        round(counts.area.get(category, 0) / counts.area_units, 2) if counts.area_units else None
+        for category in categories
+    ]
+    series.append(Series(_("Avtalsområdets snitt per verksamhet"), area))
+    description = _(
+        "Avvikelser registrerade i ditt nätverk mot %(subject)s, per kategori, och"
+        " avtalsområdets snitt per verksamhet (%(units)s verksamheter).",
+        subject=subject.label,
+        units=counts.area_units,
+    )
+    return ChartData(
+        title=_("Avvikelser per kategori"),
+        description=f"{description} {comparison_text(subject)}",
+        category_label=_("Kategori"),
+        value_label=_("Antal avvikelser"),
+        categories=[str(category.label) for category in categories],
+        series=series,
+        decimals=2,
+    )
+
+
+def _timeline(scope: InsightScope, subject: ChartSubject) -> TimelineData:
+    return TimelineData(
+        title=_("Händelser över tid"),
+        description=_(
+            "Ändrad avtalsstatus, IVO-anmärkningar och -inspektioner samt kontroller"
+            " registrerade i ditt nätverk."
+        ),
+        events=timeline_events(scope.network, subject),
+    )
+
+
+def _theme_table(
+    scope: InsightScope, subject: ChartSubject, counts: dict[tuple[int, Theme], dict[int, Cell]]
+) -> Table:
+    headers = [_("Tema"), *(_("Betyg %(n)s", n=n) for n in range(1, 6))]
+    headers += [_("Antal"), _("Medelbetyg"), _("Avtalsområdets medelbetyg")]
+    return Table(
+        title=_("Betyg per tema"),
+        headers=headers,
+        rows=theme_rows(scope, counts),
+        description=" ".join([comparison_text(subject), suppression_text(scope)]),
+    )
