@@ -528,3 +528,16 @@ def test_every_figure_downloads_as_a_swedish_excel_csv(client, world, login):
     lines = flow.data.decode("utf-8-sig").splitlines()
     assert lines[0] == "Steg;Median (dagar);Antal"
     assert lines[1] == "Från erfarenhet till lärdom;22,0;3"
+
+
+def test_kept_aggregates_follow_every_change_to_the_data(client, world, login, app_db):
+    login("kunskap@larnatet.example")
+    assert series(figures(client, world.flow_area)["erfarenheter-per-manad"])["2024-05"] == 1
+    with app_db() as session:
+        author = session.query(User).filter_by(email="socsek@ekby.example").one()
+        area = session.get(AgreementArea, world.flow_area)
+        unit = session.query(Unit).filter_by(name="Loopgården").one()
+        session.add(_experience(author, unit, area, datetime(2024, 5, 20), **_ended(2024, 4)))
+        session.commit()
+    months = series(figures(client, world.flow_area)["erfarenheter-per-manad"])
+    assert months["2024-05"] == 2

@@ -23,6 +23,7 @@ from kb.extensions import db
 from kb.findings.models import Finding
 from kb.findings.queries import visible_findings
 from kb.followups.models import Deviation
+from kb.insight.learning_cache import cached
 from kb.insight.round_comparison import RatingSums, RoundComparison, RoundOutcomes, compare_rounds
 from kb.insight.scope import InsightScope
 from kb.tenders.models import Contract, TenderRound, contract_units
@@ -67,7 +68,13 @@ def chained_pairs(area_id: int | None) -> list[RoundPair]:
 
 
 def _placed_in(scope: InsightScope, round_ids: Collection[int]) -> list[ColumnElement[bool]]:
-    return [scope.counted(), Contract.tender_round_id.in_(round_ids)]
+    """Conditions on Contract joined to Experience: counted experiences under the rounds.
+
+    ``id + 0`` keeps SQLite from driving the contract index with the id list (it would seek
+    once per contract and id); the list comes from the covering (organisation, status) index.
+    """
+    counted_ids = select(Experience.id).where(scope.counted()).correlate(None)
+    return [Contract.tender_round_id.in_(round_ids), (Experience.id + 0).in_(counted_ids)]
 
 
 def _rating_sums(
@@ -82,8 +89,8 @@ def _rating_sums(
             func.sum(rating),
             func.sum(rating * rating),
         )
-        .select_from(Experience)
-        .join(Contract, Contract.id == Experience.contract_id)
+        .select_from(Contract)
+        .join(Experience, Experience.contract_id == Contract.id)
         .join(ExperienceRating, ExperienceRating.experience_id == Experience.id)
         .where(*_placed_in(scope, round_ids), rating.is_not(None))
         .group_by(Contract.tender_round_id, ExperienceRating.theme)
@@ -106,8 +113,8 @@ def _placements(scope: InsightScope, round_ids: Collection[int]) -> dict[int, tu
             func.coalesce(func.sum(case((ended, 1), else_=0)), 0),
             func.coalesce(func.sum(case((breakdown, 1), else_=0)), 0),
         )
-        .select_from(Experience)
-        .join(Contract, Contract.id == Experience.contract_id)
+        .select_from(Contract)
+        .join(Experience, Experience.contract_id == Contract.id)
         .where(*_placed_in(scope, round_ids))
         .group_by(Contract.tender_round_id)
     ).all()
@@ -190,14 +197,23 @@ class RoundData:
 
 
 def round_data(user: User, scope: InsightScope, pairs: Iterable[RoundPair]) -> RoundData:
+    """Aggregate the rounds of the pairs; the outcome sums are kept until the data changes."""
     pairs = list(pairs)
-    round_ids = {r.id for pair in pairs for r in (pair.before, pair.after)}
+    round_ids = frozenset(r.id for pair in pairs for r in (pair.before, pair.after))
     if not round_ids:
         return RoundData({}, {}, {}, {})
+    ratings, placements, deviations = cached(
+        ("rounds", scope.network, scope.readable, round_ids),
+        lambda: (
+            _rating_sums(scope, round_ids),
+            _placements(scope, round_ids),
+            _deviations(scope, round_ids),
+        ),
+    )
     return RoundData(
-        ratings=_rating_sums(scope, round_ids),
-        placements=_placements(scope, round_ids),
-        deviations=_deviations(scope, round_ids),
+        ratings=ratings,
+        placements=placements,
+        deviations=deviations,
         changed=_changed_themes(user, {pair.after.id for pair in pairs}),
     )
 
