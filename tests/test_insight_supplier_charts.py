@@ -397,10 +397,11 @@ def test_charts_need_sign_in_and_never_show_a_protected_address(client, login, w
         assert "Hemliga gatan" not in response.get_data(as_text=True)
 
 
-def test_empty_unit_has_no_rating_charts_but_the_rest(client, login, world):
+def test_unit_without_experiences_shows_only_its_areas(client, login, world):
     login(world.owner)
     figures = _figures(client, f"/verksamheter/{world.empty_unit_id}/diagram.json")
-    assert "betyg-over-tid" not in figures
+    over_time = _series(figures["betyg-over-tid"])  # the area's line, none of its own
+    assert over_time == {"Lönngården": [None, None, None], "Avtalsområdet": [None, 3.0, None]}
     assert _series(figures["sammanbrott"])["Andel sammanbrott"] == [None]
     assert "sammantagna" in figures["sammanbrott"]["description"]
     page = client.get(f"/verksamheter/{world.empty_unit_id}")

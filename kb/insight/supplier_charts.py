@@ -7,11 +7,14 @@ than MIN_GROUP_SIZE experiences, any of them unreadable to the viewer, is shown 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from kb.auth.models import User
+from kb.insight import svg_charts
 from kb.insight.chart_data import ChartData, Series, TimelineData
 from kb.insight.figures import FigureSet, Table
 from kb.insight.scope import InsightScope, scope_for
@@ -41,8 +44,13 @@ class SupplierCharts:
     """The figures of one page and the theme the rating charts show."""
 
     figures: FigureSet
-    themes: list[Theme]  # the themes the viewer can choose between
-    theme: Theme | None  # the theme shown, None when there are no ratings at all
+    theme: Theme  # the theme the rating charts show
+    rated_themes: list[Theme]  # the themes the subject itself has ratings on
+
+    @property
+    def themes(self) -> list[Theme]:
+        """The themes the viewer can choose between: all of them."""
+        return list(Theme)
 
 
 def charts_for_supplier(viewer: User, supplier: Supplier, theme_arg: str | None) -> SupplierCharts:
@@ -56,67 +64,50 @@ def charts_for_unit(viewer: User, unit: Unit, theme_arg: str | None) -> Supplier
 
 
 def _charts(scope: InsightScope, subject: ChartSubject, theme_arg: str | None) -> SupplierCharts:
-    from kb.insight import svg_charts
-
     figures = FigureSet(subject.name)
-    half_years = theme_half_years(scope, subject)
     counts = rating_counts(scope, subject)
-    themes = [theme for theme in Theme if (OWN, theme) in counts]
-    theme = _chosen_theme(theme_arg, themes)
-    if theme is not None:
-        over_time, distribution = theme_figures(scope, subject, theme, half_years, counts)
-        figures.add(
-            "betyg-over-tid",
-            over_time,
-            lambda data: svg_charts.line_chart(
-                data, chart_id="betyg-over-tid", value_range=RATING_RANGE
-            ),
-        )
-        figures.add(
-            "betygsfordelning",
-            distribution,
-            lambda data: svg_charts.bar_chart(
-                data, chart_id="betygsfordelning", value_range=PERCENT_RANGE
-            ),
-        )
+    rated = [theme for theme in Theme if (OWN, theme) in counts]
+    theme = _chosen_theme(theme_arg, rated or [theme for theme in Theme if (AREA, theme) in counts])
+    over_time, distribution = theme_figures(
+        scope, subject, theme, theme_half_years(scope, subject), counts
+    )
+    figures.add("betyg-over-tid", over_time, _line)
+    figures.add("betygsfordelning", distribution, _bars("betygsfordelning", PERCENT_RANGE))
     figures.add("betyg-per-tema", _theme_table(scope, subject, counts))
-    _add_rate(figures, "sammanbrott", _breakdown_chart(scope, subject), svg_charts)
-    _add_rate(figures, "placera-igen", _place_again_chart(scope, subject), svg_charts)
     figures.add(
-        "dygnspris",
-        _price_chart(scope, subject),
-        lambda data: svg_charts.reference_chart(data, chart_id="dygnspris"),
+        "sammanbrott", _breakdown_chart(scope, subject), _bars("sammanbrott", PERCENT_RANGE)
     )
     figures.add(
-        "avvikelser",
-        _deviation_chart(scope, subject),
-        lambda data: svg_charts.bar_chart(data, chart_id="avvikelser"),
+        "placera-igen", _place_again_chart(scope, subject), _bars("placera-igen", PERCENT_RANGE)
     )
-    figures.add(
-        "tidslinje",
-        _timeline(scope, subject),
-        lambda data: svg_charts.timeline_chart(data, chart_id="tidslinje"),
-    )
-    return SupplierCharts(figures=figures, themes=themes, theme=theme)
+    figures.add("dygnspris", _price_chart(scope, subject), _reference)
+    figures.add("avvikelser", _deviation_chart(scope, subject), _bars("avvikelser", None))
+    figures.add("tidslinje", _timeline(scope, subject), _timeline_drawing)
+    return SupplierCharts(figures=figures, theme=theme, rated_themes=rated)
 
 
-def _chosen_theme(theme_arg: str | None, themes: list[Theme]) -> Theme | None:
-    """The theme asked for in ?tema=, else the first theme with ratings; bad input is ignored."""
+def _chosen_theme(theme_arg: str | None, with_data: list[Theme]) -> Theme:
+    """The theme asked for in ?tema=, else the first with ratings; bad input is ignored."""
     try:
-        asked = Theme((theme_arg or "").strip())
+        return Theme((theme_arg or "").strip())
     except ValueError:
-        asked = None
-    if asked is not None:
-        return asked
-    return themes[0] if themes else None
+        return with_data[0] if with_data else next(iter(Theme))
 
 
-def _add_rate(figures: FigureSet, figure_id: str, data: ChartData, svg_charts) -> None:
-    figures.add(
-        figure_id,
-        data,
-        lambda chart: svg_charts.bar_chart(chart, chart_id=figure_id, value_range=PERCENT_RANGE),
-    )
+def _line(data: ChartData) -> Markup:
+    return svg_charts.line_chart(data, chart_id="betyg-over-tid", value_range=RATING_RANGE)
+
+
+def _bars(chart_id: str, value_range: tuple[float, float] | None) -> Callable[[ChartData], Markup]:
+    return lambda data: svg_charts.bar_chart(data, chart_id=chart_id, value_range=value_range)
+
+
+def _reference(data: ChartData) -> Markup:
+    return svg_charts.reference_chart(data, chart_id="dygnspris")
+
+
+def _timeline_drawing(data: TimelineData) -> Markup:
+    return svg_charts.timeline_chart(data, chart_id="tidslinje")
 
 
 def _shown(scope: InsightScope, cell: Cell | None, factor: float = 1, digits: int = 1):
