@@ -28,7 +28,7 @@ from kb.insight.supplier_queries import (
     rating_counts,
     theme_half_years,
 )
-from kb.insight.supplier_records import deviation_counts, timeline_events
+from kb.insight.supplier_records import MAX_EVENTS, deviation_counts, timeline_events
 from kb.insight.supplier_subject import ChartSubject, supplier_subject, unit_subject
 from kb.insight.supplier_texts import comparison_text, suppression_text
 from kb.insight.supplier_themes import theme_figures, theme_rows
@@ -219,7 +219,8 @@ def _timeline(scope: InsightScope, subject: ChartSubject) -> TimelineData:
         title=_("Händelser över tid"),
         description=_(
             "Ändrad avtalsstatus, IVO-anmärkningar och -inspektioner samt kontroller"
-            " registrerade i ditt nätverk."
+            " registrerade i ditt nätverk; de senaste %(n)s händelserna.",
+            n=MAX_EVENTS,
         ),
         events=timeline_events(scope.network, subject),
     )
