@@ -677,6 +677,46 @@ GET_MATRIX += (
         intermediary_only(Role.PROCURER),
     ),
 )
+SUPPLIER, UNIT, AREA = (
+    "/leverantorer/<int:supplier_id>",
+    "/verksamheter/<int:unit_id>",
+    "/avtalsomraden/<int:area_id>",
+)
+
+
+def not_found(viewer: Viewer) -> int:
+    return 404
+
+
+LEARNING_READERS = roles(Role.CURATOR, Role.PROCURER)
+GET_MATRIX += (
+    Route(f"{SUPPLIER}/diagram.json", "/leverantorer/{supplier}/diagram.json", everyone),
+    Route(
+        f"{SUPPLIER}/tabell/<figure_id>.csv",
+        "/leverantorer/{supplier}/tabell/sammanbrott.csv",
+        everyone,
+    ),
+    Route(f"{SUPPLIER}/diagram.json", "/leverantorer/{missing}/diagram.json", not_found),
+    Route(f"{UNIT}/diagram.json", "/verksamheter/{unit}/diagram.json?tema=bemanning", everyone),
+    Route(f"{UNIT}/tabell/<figure_id>.csv", "/verksamheter/{unit}/tabell/tidslinje.csv", everyone),
+    Route(f"{UNIT}/tabell/<figure_id>.csv", "/verksamheter/{unit}/tabell/okand.csv", not_found),
+    Route(f"{AREA}/oversikt", "/avtalsomraden/{area}/oversikt", everyone),
+    Route(f"{AREA}/oversikt", "/avtalsomraden/{missing}/oversikt", not_found),
+    Route(f"{AREA}/oversikt/diagram.json", "/avtalsomraden/{area}/oversikt/diagram.json", everyone),
+    Route(
+        f"{AREA}/oversikt/tabell/<figure_id>.csv",
+        "/avtalsomraden/{area}/oversikt/tabell/rangordning.csv",
+        everyone,
+    ),
+    Route("/larande/", "/larande/", LEARNING_READERS),
+    Route("/larande/", "/larande/?omrade={area}", LEARNING_READERS),
+    Route("/larande/diagram.json", "/larande/diagram.json?omrade={area}", LEARNING_READERS),
+    Route(
+        "/larande/tabell/<figure_id>.csv",
+        "/larande/tabell/vantar-langst.csv",
+        LEARNING_READERS,
+    ),
+)
 # Static files are public assets without data; everything else must be in the matrix.
 NOT_IN_MATRIX = {"/static/<path:filename>"}
 
