@@ -90,6 +90,19 @@ def test_six_areas_have_two_chained_rounds_one_ended_one_active(db):
         assert second.predecessor.contract_end < second.contract_start
 
 
+def test_demo_findings_follow_their_evidence_and_precede_their_application(db):
+    load_demo()
+    db.session.commit()
+    findings = db.session.scalars(select(Finding)).all()
+    assert any(f.applied_at for f in findings)
+    for finding in findings:
+        submitted = [e.experience.submitted_at for e in finding.evidence if e.experience_id]
+        assert all(when <= finding.created_at for when in submitted), finding.title
+        steps = [finding.created_at, finding.decided_at, finding.applied_at]
+        known = [when for when in steps if when is not None]
+        assert known == sorted(known), finding.title
+
+
 def test_some_contracts_are_paused_or_terminated_with_their_history(db):
     load_demo()
     db.session.commit()

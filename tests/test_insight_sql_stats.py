@@ -30,8 +30,11 @@ def test_grouped_and_overall_medians_equal_pythons(app):
             for g, median, n in connection.execute(grouped_median(source, groups=["g"]))
         }
         overall = connection.execute(grouped_median(source)).one()
+        empty = select(table.c.value).where(table.c.g == "d").subquery()
+        nothing = tuple(connection.execute(grouped_median(empty)).one())
         db.session.rollback()
     expected = {g: (statistics.median(v), len(v)) for g, v in VALUES.items() if v}
     assert found == expected
     everything = [v for values in VALUES.values() for v in values]
     assert (float(overall.median), overall.n) == (statistics.median(everything), len(everything))
+    assert nothing == (None, None)

@@ -43,6 +43,7 @@ SECTION_OF_KIND = {
     RequirementKind.MARKET_QUESTION: DraftSection.MARKET_QUESTIONS,
 }
 ADULT_AREAS = {"missbruk", "skyddat"}
+APPLIED_LEAD = timedelta(days=150)  # > 60 days to the finding + 45 to the decision + margin
 # (area, theme, status) for the 30 demo findings. Applied ones changed round 2.
 FINDING_PLAN = (
     ("hvb_barn", "bemanning", "tillampad"),
@@ -123,7 +124,7 @@ def build_requirements(world: DemoWorld) -> None:
 
 
 def _evidence_for(
-    world: DemoWorld, area_key: str, theme: str, before_year: int | None
+    world: DemoWorld, area_key: str, theme: str, submitted_before: datetime | None
 ) -> list[Experience]:
     area_id = world.areas[area_key].id
     candidates = [
@@ -131,7 +132,7 @@ def _evidence_for(
         for e in world.experiences
         if e.agreement_area_id == area_id
         and e.submitted_at is not None
-        and (before_year is None or e.start_year < before_year)
+        and (submitted_before is None or e.submitted_at < submitted_before)
         and (rating := next((r.rating for r in e.ratings if r.theme.value == theme), None))
         is not None
         and rating <= 2
@@ -145,7 +146,13 @@ def _finding(world: DemoWorld, area_key: str, theme: str, status: str, index: in
     target = next((r for r in world.requirements[area_key] if _theme_of(r) == theme), None)
     change = ProposedChange.CHANGE_REQUIREMENT if target else ProposedChange.ADD_REQUIREMENT
     applied = status == "tillampad"
-    evidence = _evidence_for(world, area_key, theme, 2022 if applied else None)
+    # A finding applied in round 2 was found, decided and applied before that round was
+    # published: its evidence was submitted at least APPLIED_LEAD before publication.
+    cutoff = None
+    if applied:
+        published = world.rounds[area_key][1].published_on
+        cutoff = datetime(published.year, published.month, published.day) - APPLIED_LEAD
+    evidence = _evidence_for(world, area_key, theme, cutoff)
     first = evidence[-1].submitted_at if evidence else datetime(2021, 3, 1)
     created = first + timedelta(days=world.rng.randint(7, 60))
     finding = Finding(

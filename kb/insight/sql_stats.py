@@ -16,7 +16,8 @@ def grouped_median(source: Subquery, value: str = "value", groups: Sequence[str]
     """``SELECT <groups>, median, n FROM source GROUP BY <groups>`` over non-null values.
 
     ``source`` is a subquery with a column named ``value`` (or as given) and the group columns.
-    Without groups the result is one row, or none when there are no values.
+    Without groups the result is always one row (an aggregate over no rows); its median and
+    n are NULL when there are no values.
     """
     group_columns = [source.c[name] for name in groups]
     ranked = (
