@@ -87,6 +87,15 @@ class Term(NamedTuple):
     end: int
 
 
+class Span(NamedTuple):
+    """A term of a word, where it is in the word and how many positions the word goes on."""
+
+    start: int
+    end: int
+    text: str
+    advance: int
+
+
 class Lexicon:
     """Known words for splitting compounds; reads are safe while another thread learns."""
 
@@ -99,6 +108,7 @@ class Lexicon:
         self._atomic = frozenset(stem(w) for w in atomic)
         self._blocked = frozenset(stem(w) for w in blocked)
         self._cache: dict[str, tuple[str, ...]] = {}
+        self._spans: dict[str, tuple[Span, ...]] = {}
         self.add_words(chain(words, atomic))
 
     @classmethod
@@ -119,17 +129,42 @@ class Lexicon:
                 self._forms.update(new)
                 self._stems.update(map(stem, new))
                 self._cache = {}
+                self._spans = {}  # after _cache: spans never come from a newer cache
         return len(new)
 
     def add_text(self, text: str) -> int:
         """Learn the words of indexed text of at least MIN_LEARNED letters; return how many."""
-        words = {normalize(w) for w in _LETTERS.findall(text)}
+        pieces = "\n".join(set(text.split()))  # no word spans whitespace: each piece once
+        words = {normalize(w) for w in set(_LETTERS.findall(pieces))}
         return self.add_words(w for w in words if len(w) >= MIN_LEARNED)
 
     def split(self, word: str) -> list[str]:
         """Return a compound's smallest known parts without linking letters, [] if none."""
         word = normalize(word)
         return [word[a:b] for a, b in self._leaves(word)]
+
+    def spans(self, word: str) -> tuple[Span, ...]:
+        """Return the terms of a word as matched in text (_WORD), with where each is in it."""
+        cache = self._spans  # learning replaces it: a stale result never enters the new one
+        cached = cache.get(word)
+        if cached is None:
+            if len(cache) >= CACHE_LIMIT:
+                self._spans = cache = {}
+            cached = cache[word] = tuple(self._spans_of(word.split(":")[0]))
+        return cached
+
+    def _spans_of(self, word: str) -> Iterator[Span]:
+        if word.isalnum():  # the common case: one piece
+            pieces = [(0, word)]
+        else:
+            pieces = [(piece.start(), piece.group()) for piece in _PIECE.finditer(word)]
+        if len(pieces) > 1:  # HVB-hem: also "hvbhem", at the first piece's position
+            yield Span(0, len(word), _stem(normalize("".join(p for _, p in pieces))), 0)
+        for offset, piece in pieces:
+            *parts, last = self.terms(normalize(piece))  # never empty: the piece's stem first
+            end = offset + len(piece)
+            yield from (Span(offset, end, term, 0) for term in parts)
+            yield Span(offset, end, last, 1)  # the next piece is at the next position
 
     def terms(self, word: str) -> tuple[str, ...]:
         """Return the stem of a normalised word followed by the stems of its compound parts."""
@@ -198,24 +233,20 @@ def default_lexicon() -> Lexicon:
 
 def analyze(text: str, lexicon: Lexicon | None = None) -> list[Term]:
     """Return the index terms of text in order; compound parts share their word's position."""
+    return list(map(Term._make, term_tuples(text, lexicon)))
+
+
+def term_tuples(text: str, lexicon: Lexicon | None = None) -> list[tuple[int, str, int, int]]:
+    """Return analyze()'s terms as plain tuples, which are faster to make."""
     lexicon = default_lexicon() if lexicon is None else lexicon
-    terms: list[Term] = []
+    spans, terms = lexicon.spans, []
+    append = terms.append
     position = 0
     for match in _WORD.finditer(text):
-        start, word = match.start(), match.group().split(":")[0]
-        if word.isalnum():  # the common case: one piece
-            pieces = [(0, word)]
-        else:
-            pieces = [(piece.start(), piece.group()) for piece in _PIECE.finditer(word)]
-        if len(pieces) > 1:  # HVB-hem: also "hvbhem", at the first piece's position
-            joined = _stem(normalize("".join(piece for _, piece in pieces)))
-            terms.append(Term._make((position, joined, start, start + len(word))))
-        for offset, piece in pieces:
-            span_start = start + offset
-            span_end = span_start + len(piece)
-            for term in lexicon.terms(normalize(piece)):
-                terms.append(Term._make((position, term, span_start, span_end)))
-            position += 1
+        start = match.start()
+        for offset, end, term, advance in spans(match.group()):
+            append((position, term, start + offset, start + end))
+            position += advance
     return terms
 
 
@@ -356,13 +387,13 @@ class WhooshTokenizer(Tokenizer):
         """Yield one reused Token per term, as Whoosh tokenizers do."""
         keeporiginal = kwargs.pop("keeporiginal", False)
         token = Token(positions, chars, **kwargs)
-        terms = analyze(value, self.lexicon) if tokenize else [Term(0, stem(value), 0, len(value))]
-        for term in terms:
-            token.text, token.boost, token.stopped = term.text, 1.0, False
+        terms = term_tuples(value, self.lexicon) if tokenize else [(0, stem(value), 0, len(value))]
+        for position, text, start, end in terms:
+            token.text, token.boost, token.stopped = text, 1.0, False
             if keeporiginal:
-                token.original = value[term.start : term.end]
+                token.original = value[start:end]
             if positions:
-                token.pos = start_pos + term.position
+                token.pos = start_pos + position
             if chars:
-                token.startchar, token.endchar = start_char + term.start, start_char + term.end
+                token.startchar, token.endchar = start_char + start, start_char + end
             yield token

@@ -19,15 +19,14 @@ Whoosh stores the index and analyses the text; searching is mostly done here, in
 - Snippets: Whoosh's highlighter, for the hits shown only.
 
 Writers wait a few seconds for Whoosh's writer lock and otherwise raise, which leaves the
-work in the outbox for the next drain (Whoosh's AsyncWriter would lose it).
+work in the outbox for the next drain (Whoosh's AsyncWriter would lose it). A rebuild is
+written by whoosh_bulk, in parallel.
 """
 
 from __future__ import annotations
 
 import heapq
-import multiprocessing
 import operator
-import os
 import threading
 from array import array
 from bisect import bisect_left, bisect_right
@@ -63,6 +62,7 @@ from kb.search.backend import (
     SearchUnavailableError,
 )
 from kb.search.documents import SearchDocument
+from kb.search.whoosh_bulk import bulk_processes, write_index
 from kb.search.whoosh_query import to_whoosh
 
 WRITER_TIMEOUT_SECONDS = 5.0
@@ -111,14 +111,6 @@ def _fields(document: SearchDocument) -> dict:
         "status": document.status or "",
         "access": ",".join(document.access),
     }
-
-
-def _rebuild_processes() -> int:
-    """Index in one process per core. The sub-processes must be forked, so that they inherit
-    the lexicon just learned: a spawned one would split no compounds."""
-    if multiprocessing.get_start_method() != "fork":
-        return 1
-    return max(1, min(os.cpu_count() or 1, 4))
 
 
 RANK_CANDIDATES = 1000  # BM25 ranks at most this many matches, the newest, as postgres_query
@@ -606,10 +598,8 @@ class WhooshBackend:
             ix = self._open_or_create()
         except SearchUnavailableError:
             ix = self._create()
-        writer = self._writer(ix, procs=_rebuild_processes(), multisegment=True, limitmb=128)
-        for document in documents:
-            writer.add_document(**_fields(document))
-        writer.commit(mergetype=writing.CLEAR)
+        fields = [_fields(document) for document in documents]
+        write_index(ix, fields, bulk_processes(len(fields)), WRITER_TIMEOUT_SECONDS)
         return len(documents)
 
     # --- reading ---------------------------------------------------------------------------
