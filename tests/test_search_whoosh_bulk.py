@@ -87,3 +87,11 @@ def test_a_failing_share_fails_the_rebuild_and_the_old_index_answers(tmp_path: P
 
 def test_small_rebuilds_are_written_in_one_process():
     assert bulk_processes(0) == bulk_processes(whoosh_bulk.MIN_SHARE * 2 - 1) == 1
+
+
+def test_no_documents_make_an_empty_index(tmp_path: Path):
+    ix = index.create_in(str(tmp_path), build_schema())
+    write_index(ix, [_fields(d) for d in DOCUMENTS[:2]], 2, timeout=1.0)
+    write_index(ix, [], 2, timeout=1.0)
+    with ix.reader() as reader:
+        assert reader.doc_count_all() == 0

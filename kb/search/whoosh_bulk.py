@@ -110,6 +110,7 @@ def write_index(ix: Index, documents: Sequence[dict], processes: int, timeout: f
     Waits up to timeout seconds for the writer lock; the old index answers until the commit.
     """
     writer = _BulkWriter(ix, timeout=timeout)  # holds the lock
+    processes = max(1, min(processes, len(documents)))  # no empty segments
     bounds = [len(documents) * part // processes for part in range(processes + 1)]
     children: list[tuple[multiprocessing.Process, Connection]] = []
     try:
