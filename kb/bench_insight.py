@@ -23,7 +23,7 @@ from config import Config
 from kb import create_app
 from kb.audit.context import Actor, acting_as
 from kb.bench_requests import percentiles, signed_in, timed_requests
-from kb.demo.loader import generate_scale, load_demo
+from kb.demo.loader import generate_scale, load_demo, refresh_statistics
 from kb.experiences.models import Experience
 from kb.extensions import db
 from kb.insight.learning_cache import forget_all
@@ -56,9 +56,7 @@ def _build(app: Flask, url: str) -> tuple[int, int]:
         db.session.commit()
         generate_scale(max(0, SIZE - 600))
         db.session.commit()
-        if url.startswith("postgresql"):
-            db.session.execute(db.text("ANALYZE"))
-            db.session.commit()
+        refresh_statistics()
         experiences = db.session.scalar(select(func.count(Experience.id))) or 0
         return experiences, _busiest_area_with_chained_rounds()
 

@@ -32,7 +32,13 @@ CLI_ACTOR = Actor(None, "cli", None)
 @click.option("--scale", type=int, default=0, help="Generate N extra experiences for benchmarks.")
 def demo_command(scale: int) -> None:
     """Load the fictional demo data set when the database is empty."""
-    from kb.demo.loader import DEMO_PASSWORD, demo_logins, generate_scale, load_demo
+    from kb.demo.loader import (
+        DEMO_PASSWORD,
+        demo_logins,
+        generate_scale,
+        load_demo,
+        refresh_statistics,
+    )
 
     current_app.config["SEARCH_SYNC"] = "off"  # a short-lived process: `kb search drain` indexes
     with acting_as(Actor(None, "demo", None)):
@@ -49,6 +55,7 @@ def demo_command(scale: int) -> None:
             click.echo(
                 f"{scale} erfarenheter skapade på {elapsed:.1f} s ({scale / elapsed:,.0f}/s)."
             )
+            refresh_statistics()
     click.echo(f"\nDemoinloggningar (lösenord för alla: {DEMO_PASSWORD}):")
     for role, email in demo_logins():
         click.echo(f"  {role:<40} {email}")

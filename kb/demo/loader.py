@@ -6,12 +6,12 @@ from sqlalchemy import func, select
 
 from kb.demo import catalogue, experiences, followups, learning, people, tenders
 from kb.demo.people import DEMO_PASSWORD, demo_logins
-from kb.demo.scale import generate_scale
+from kb.demo.scale import generate_scale, refresh_statistics
 from kb.demo.world import DemoWorld
 from kb.extensions import db
 from kb.organisations.models import Organisation
 
-__all__ = ["DEMO_PASSWORD", "demo_logins", "generate_scale", "load_demo"]
+__all__ = ["DEMO_PASSWORD", "demo_logins", "generate_scale", "load_demo", "refresh_statistics"]
 
 
 def database_is_empty() -> bool:

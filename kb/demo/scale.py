@@ -199,3 +199,19 @@ def generate_scale(count: int, seed: int = 7) -> int:
         ],
     )
     return len(written)
+
+
+def refresh_statistics() -> None:
+    """Refresh the query planner's statistics after a bulk load; call it after the commit.
+
+    Without statistics SQLite drives the insight figures from the wrong index, and PostgreSQL
+    also needs VACUUM to mark the new pages all-visible before its covering indexes give
+    index-only scans (autovacuum would get there, later). VACUUM cannot run in a transaction,
+    so PostgreSQL gets its own autocommit connection.
+    """
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE"))
+    else:
+        db.session.execute(text("ANALYZE"))
+        db.session.commit()

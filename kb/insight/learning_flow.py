@@ -61,9 +61,15 @@ def monthly_submissions(scope: InsightScope, area_id: int | None) -> list[MonthF
     in_time = Experience.submitted_at < reporting_deadline(
         Experience.end_year, Experience.end_month
     )
-    conditions = [scope.counted(), Experience.submitted_at.is_not(None)]
+    conditions = [scope.counted()]
     if area_id is not None:
         conditions.append(Experience.agreement_area_id == area_id)
+    latest = db.session.scalar(select(func.max(Experience.submitted_at)).where(*conditions))
+    if latest is None:
+        return []
+    first_year, first_month = _last_months((latest.year, latest.month))[0]
+    # Only the months shown: a range on ix_experiences_submissions, not every submission.
+    conditions.append(Experience.submitted_at >= datetime(first_year, first_month, 1))
     rows = db.session.execute(
         select(
             year.label("year"),
@@ -77,8 +83,6 @@ def monthly_submissions(scope: InsightScope, area_id: int | None) -> list[MonthF
         .group_by(year, month)
     ).all()
     by_month = {(int(r.year), int(r.month)): r for r in rows}
-    if not by_month:
-        return []
     return [_month(scope, key, by_month.get(key)) for key in _last_months(max(by_month))]
 
 

@@ -70,11 +70,10 @@ def chained_pairs(area_id: int | None) -> list[RoundPair]:
 def _placed_in(scope: InsightScope, round_ids: Collection[int]) -> list[ColumnElement[bool]]:
     """Conditions on Contract joined to Experience: counted experiences under the rounds.
 
-    ``id + 0`` keeps SQLite from driving the contract index with the id list (it would seek
-    once per contract and id); the list comes from the covering (organisation, status) index.
+    Per contract, ix_experiences_contract_outcomes holds (contract, status, organisation) first
+    and every column the aggregates read, so the experiences come from that index alone.
     """
-    counted_ids = select(Experience.id).where(scope.counted()).correlate(None)
-    return [Contract.tender_round_id.in_(round_ids), (Experience.id + 0).in_(counted_ids)]
+    return [Contract.tender_round_id.in_(round_ids), scope.counted()]
 
 
 def _rating_sums(
