@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from kb.admin.routes import bp as admin_bp
+    from kb.api.routes import bp as api_bp
     from kb.audit.routes import bp as audit_bp
     from kb.auth import access
     from kb.auth.routes import bp as auth_bp
@@ -69,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.experiences.routes import bp as experiences_bp
     from kb.findings.routes import bp as findings_bp
     from kb.followups.routes import bp as followups_bp
+    from kb.imports.routes import bp as imports_bp
     from kb.insight.routes import bp as insight_bp
     from kb.main import navigation, template_helpers
     from kb.main.errors import register_error_handlers
@@ -95,6 +97,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(requirements_bp)
     app.register_blueprint(drafts_bp)
     app.register_blueprint(insight_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(imports_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)

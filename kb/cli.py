@@ -17,14 +17,19 @@ from kb.admin.services import (
     save_organisation,
     save_user,
 )
+from kb.api.cli import token_cli
 from kb.audit.context import Actor, acting_as
 from kb.auth.models import Role
+from kb.backup.cli import backup_command, restore_command
+from kb.exchange.cli import export_cli
 from kb.extensions import db
+from kb.imports.cli import import_command
 from kb.organisations.models import Organisation, OrganisationKind
 from kb.search.cli import search_cli
 
 kb_cli = AppGroup("kb", help="Kunskapsbanken: demodata och administration.")
-kb_cli.add_command(search_cli)
+for command in (search_cli, import_command, export_cli, token_cli, backup_command, restore_command):
+    kb_cli.add_command(command)
 CLI_ACTOR = Actor(None, "cli", None)
 
 

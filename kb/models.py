@@ -1,10 +1,12 @@
 """Import every model so the metadata is complete for migrations and tests."""
 
+from kb.api.models import ApiToken
 from kb.audit.models import AuditRecord
 from kb.auth.models import Role, User, UserRole
 from kb.experiences.models import Experience, ExperienceRating
 from kb.findings.models import Finding, FindingEvidence
 from kb.followups.models import Deviation, FollowUp, SupplierCheck
+from kb.imports.models import ImportBatch
 from kb.organisations.models import Organisation
 from kb.requirements.models import Requirement, RequirementVersion
 from kb.search.models import SearchOutbox
@@ -15,6 +17,7 @@ from kb.tenders.models import Contract, ContractStatusChange, TenderRound
 
 __all__ = [
     "AgreementArea",
+    "ApiToken",
     "AuditRecord",
     "Contract",
     "ContractStatusChange",
@@ -24,6 +27,7 @@ __all__ = [
     "Finding",
     "FindingEvidence",
     "FollowUp",
+    "ImportBatch",
     "Organisation",
     "Requirement",
     "RequirementVersion",

@@ -1,0 +1,5 @@
+"""``flask kb export ...`` (being built)."""
+
+import click
+
+export_cli = click.Group("export", help="Exportera data.")

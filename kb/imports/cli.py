@@ -1,0 +1,5 @@
+"""``flask kb import KIND FILE`` (being built)."""
+
+import click
+
+import_command = click.Group("import", help="Importera data.")
