@@ -59,6 +59,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from kb.admin.routes import bp as admin_bp
+    from kb.api.profile import bp as profile_bp
     from kb.api.routes import bp as api_bp
     from kb.audit.routes import bp as audit_bp
     from kb.auth import access
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(drafts_bp)
     app.register_blueprint(insight_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(profile_bp)
     app.register_blueprint(imports_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)

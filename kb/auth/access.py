@@ -10,6 +10,7 @@ from flask import Flask, abort, flash, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from kb.api.errors import is_api_request
 from kb.auth.models import Role, User
 from kb.extensions import db, login_manager
 
@@ -39,6 +40,8 @@ def require_role(*roles: Role) -> Callable[[F], F]:
 def _require_sign_in() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
+    if is_api_request():  # the API signs in by token and answers 401 itself (kb.api.auth)
+        return None
     if not current_user.is_authenticated:
         flash(str(login_manager.login_message), login_manager.login_message_category)
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
@@ -47,6 +50,8 @@ def _require_sign_in() -> Any:
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
+    if is_api_request():  # the API never accepts the browser session, only a token
+        return None
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from kb.api import errors as api_errors
 from kb.extensions import db
 
 ERROR_TEXTS = {
@@ -51,13 +52,17 @@ def _handle_csrf(error: CSRFError) -> tuple[str, int]:
     )
 
 
-def _handle_http(error: HTTPException) -> tuple[str, int]:
+def _handle_http(error: HTTPException) -> Response | tuple[str, int]:
+    if api_errors.is_api_request():  # an /api/v1 address no API view matched
+        return api_errors.handle_http_error(error)
     status = error.code or 500
     return _render(status if status in ERROR_TEXTS else 400)
 
 
-def _handle_server_error(error: Exception) -> tuple[str, int]:
+def _handle_server_error(error: Exception) -> Response | tuple[str, int]:
     db.session.rollback()
+    if api_errors.is_api_request():
+        return api_errors.handle_server_error(error)
     return _render(500)
 
 

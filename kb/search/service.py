@@ -89,8 +89,16 @@ def _load_rows(page: SearchPage) -> list[ResultRow]:
     return rows
 
 
+MAX_PAGE = 500
+
+
 def search_for(
-    user: User, text: str, filters: dict[str, str], order: str, page: int
+    user: User,
+    text: str,
+    filters: dict[str, str],
+    order: str,
+    page: int,
+    per_page: int | None = None,
 ) -> SearchOutcome:
     query = parse_query(text)
     request = SearchRequest(
@@ -98,8 +106,8 @@ def search_for(
         access_tokens=frozenset(tokens_of(user)),
         filters=clean_filters(filters),
         order="date" if order == "date" else "relevance",
-        page=max(1, min(page, 500)),
-        per_page=current_app.config.get("SEARCH_PAGE_SIZE", 20),
+        page=max(1, min(page, MAX_PAGE)),
+        per_page=per_page or current_app.config.get("SEARCH_PAGE_SIZE", 20),
     )
     try:
         result = backend_for(current_app._get_current_object()).search(request)
