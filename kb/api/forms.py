@@ -4,13 +4,16 @@ from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from kb.api.tokens import READ, WRITE
+from kb.forms import select_choices
 
-EXPIRY_CHOICES = [
-    ("30", _l("30 dagar")),
-    ("90", _l("90 dagar")),
-    ("365", _l("Ett år")),
-    ("", _l("Går inte ut")),
-]
+EXPIRY_CHOICES = select_choices(
+    [
+        ("30", _l("30 dagar")),
+        ("90", _l("90 dagar")),
+        ("365", _l("Ett år")),
+        ("", _l("Går inte ut")),
+    ]
+)
 
 
 class TokenForm(FlaskForm):
@@ -21,7 +24,7 @@ class TokenForm(FlaskForm):
     )
     scope = RadioField(
         _l("Behörighet"),
-        choices=[(READ, _l("Läsa")), (WRITE, _l("Läsa och skriva"))],
+        choices=select_choices([(READ, _l("Läsa")), (WRITE, _l("Läsa och skriva"))]),
         default=READ,
         validators=[DataRequired(_l("Välj behörighet."))],
     )
