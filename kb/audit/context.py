@@ -20,6 +20,7 @@ class Actor:
 
 SYSTEM_ACTOR = Actor(None, "system", None)
 _cli_actor: ContextVar[Actor | None] = ContextVar("kb_audit_actor", default=None)
+_batch_id: ContextVar[int | None] = ContextVar("kb_audit_batch_id", default=None)
 
 
 @contextmanager
@@ -39,3 +40,17 @@ def current_actor() -> Actor:
     if has_request_context() and current_user.is_authenticated:
         return Actor(current_user.id, current_user.email, current_user.organisation_id)
     return SYSTEM_ACTOR
+
+
+@contextmanager
+def in_batch(batch_id: int) -> Iterator[None]:
+    """Tag audit records written inside the block with an import batch id."""
+    token = _batch_id.set(batch_id)
+    try:
+        yield
+    finally:
+        _batch_id.reset(token)
+
+
+def current_batch_id() -> int | None:
+    return _batch_id.get()

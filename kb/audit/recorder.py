@@ -15,7 +15,7 @@ from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.state import InstanceState
 
-from kb.audit.context import current_actor
+from kb.audit.context import current_actor, current_batch_id
 from kb.audit.models import AuditRecord
 from kb.database import Audited, Base, Searchable, utcnow
 from kb.search.models import SearchOutbox
@@ -107,6 +107,7 @@ def _changed_fields(obj: Audited, state: InstanceState) -> dict[str, list[Any]]:
 
 def _audit_rows(session: Session) -> list[dict[str, Any]]:
     actor = current_actor()
+    batch_id = current_batch_id()
     now = utcnow()
     rows: list[dict[str, Any]] = []
 
@@ -122,6 +123,7 @@ def _audit_rows(session: Session) -> list[dict[str, Any]]:
                 "entity": type(obj).__name__,
                 "entity_id": _identity(state) or "?",
                 "changes": changes,
+                "batch_id": batch_id,
             }
         )
 

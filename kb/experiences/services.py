@@ -56,7 +56,8 @@ def find_by_submission_key(author: User, key: str | None) -> Experience | None:
     )
 
 
-def _apply(experience: Experience, data: ExperienceInput) -> None:
+def apply_input(experience: Experience, data: ExperienceInput) -> None:
+    """Copy the input onto the experience, rendering its Markdown once (also for imports)."""
     experience.unit_id = data.unit_id
     experience.agreement_area_id = data.agreement_area_id
     experience.contract_id = None if data.off_contract else data.contract_id
@@ -127,7 +128,7 @@ def save_experience(
             status=ExperienceStatus.DRAFT,
         )
         db.session.add(experience)
-    _apply(experience, data)
+    apply_input(experience, data)
     if submit and experience.status != ExperienceStatus.SUBMITTED:
         experience.status = ExperienceStatus.SUBMITTED
         experience.submitted_at = now

@@ -190,10 +190,16 @@ def _check_complete(data: ExperienceInput, errors: dict[str, list[str]]) -> None
 
 
 def validate(data: ExperienceInput, submit: bool) -> dict[str, list[str]]:
+    errors = validate_without_links(data, submit)
+    _check_links(data, errors)
+    return errors
+
+
+def validate_without_links(data: ExperienceInput, submit: bool) -> dict[str, list[str]]:
+    """Check every rule that needs no database; an import checks the links in bulk."""
     errors: dict[str, list[str]] = {}
     _check_values(data, errors)
     _check_period(data, errors)
-    _check_links(data, errors)
     if submit:
         _check_complete(data, errors)
     return errors

@@ -1,0 +1,171 @@
+"""``make bench import``: import 100,000 experiences from a generated CSV, validated and written
+as one batch, then indexed by draining the search outbox (measured separately: indexing runs
+behind the import, as it does in the app).
+
+The demo data is loaded first, so the units, areas and contracts the file names exist. Size:
+KB_BENCH_IMPORT_ROWS (default 100000). Runs on SQLite; set KB_BENCH_DATABASE_URL to a
+PostgreSQL URL to measure there too (that database is emptied).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import func, select
+
+from config import Config
+from kb import create_app
+from kb.audit.context import Actor, acting_as
+from kb.demo.loader import load_demo
+from kb.extensions import db
+from kb.imports.services import ImportRequest, run_import
+from kb.organisations.models import Organisation, OrganisationKind
+from kb.search.models import SearchOutbox
+from kb.search.outbox import drain
+from kb.search.service import backend_for
+from kb.suppliers.models import Unit
+from kb.tenders.models import Contract
+from kb.themes import Theme
+
+PHRASES = (
+    "Tydlig genomförandeplan och regelbunden rapportering.",
+    "Bemanningen var stabil och kontaktpersonen lätt att nå.",
+    "Skolgången fungerade efter en trög start.",
+    "Avvikelser rapporterades sent och utan åtgärdsplan.",
+    "Samverkan med socialtjänsten **fungerade väl**.",
+    "Ungdomen blev delaktig i planeringen.",
+    "Lokalerna var slitna men trygga.",
+    "Hälso- och sjukvårdskontakter sköttes föredömligt.",
+)
+
+
+class Timer:
+    """Progress that records when each stage starts."""
+
+    def __init__(self) -> None:
+        self.starts: dict[str, float] = {}
+
+    def start(self, stage: str, total: int) -> None:
+        self.starts[stage] = time.perf_counter()
+
+    def advance(self, count: int) -> None:
+        return None
+
+
+def _placements() -> list[tuple[str, str, str, str, int]]:
+    """(contract reference, supplier org number, unit name, area name, first year) to use."""
+    found = []
+    for contract in db.session.scalars(select(Contract).where(Contract.reference.is_not(None))):
+        area = contract.tender_round.agreement_area
+        start = contract.tender_round.contract_start
+        for unit in contract.units:
+            if area in unit.agreement_areas and start is not None and start.year < 2025:
+                found.append(
+                    (contract.reference, contract.supplier.org_number, unit.name, area.name, start)
+                )
+    return found  # type: ignore[return-value]
+
+
+def write_csv(path: Path, rows: int, rng: random.Random) -> None:
+    placements = _placements()
+    headers = [
+        "extern_id", "leverantor_organisationsnummer", "verksamhet", "avtalsomrade",
+        "avtalsreferens", "placeringstyp", "lagrum", "aldersgrupp", "start", "slut",
+        "slutorsak", "placera_igen", "dygnspris", "vad_fungerade", "vad_fungerade_inte",
+        *(f"betyg_{theme.value}" for theme in Theme),
+    ]  # fmt: skip
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";")
+        writer.writerow(headers)
+        for number in range(rows):
+            reference, org, unit, area, start = rng.choice(placements)
+            month = start.month + rng.randint(0, 11)
+            year, month = start.year + (month - 1) // 12, (month - 1) % 12 + 1
+            ongoing = rng.random() < 0.3
+            writer.writerow(
+                [
+                    f"bench-{number:07d}", org, unit, area, reference,
+                    rng.choice(("akut", "utredning", "behandling", "stod")),
+                    rng.choice(("sol", "lvu")), rng.choice(("13-15", "16-17", "18-20")),
+                    f"{year}-{month:02d}", "" if ongoing else f"{year + 1}-{month:02d}",
+                    "pagar" if ongoing else rng.choice(("planerat", "sammanbrott", "flytt")),
+                    rng.choice(("ja", "nej", "osaker")), f"{rng.randint(2500, 6000)},50",
+                    " ".join(rng.sample(PHRASES, 2)), rng.choice(PHRASES),
+                    *(rng.choice(("1", "2", "3", "4", "5", "ej aktuellt")) for _ in Theme),
+                ]
+            )  # fmt: skip
+
+
+def run(label: str, url: str, folder: Path, rows: int) -> None:
+    app = create_app(
+        Config,
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": folder,
+            "SEARCH_BACKEND": label,
+            "SEARCH_SYNC": "off",
+        },
+    )
+    with app.app_context(), acting_as(Actor(None, "bench", None)):
+        if url.startswith("postgresql"):
+            downgrade(revision="base")
+        upgrade()
+        load_demo()
+        db.session.commit()
+        backend_for(app).rebuild([])
+        db.session.execute(db.delete(SearchOutbox))
+        db.session.commit()
+        path = folder / "erfarenheter.csv"
+        write_csv(path, rows, random.Random(5))
+        organisation = db.session.scalar(
+            select(Organisation.id).where(Organisation.kind == OrganisationKind.MUNICIPALITY)
+        )
+        timer = Timer()
+        started = time.perf_counter()
+        result = run_import(
+            ImportRequest("experiences", path, path.name, organisation, None), timer
+        )
+        db.session.commit()
+        finished = time.perf_counter()
+        assert result.ok, [p.as_text() for p in result.problems[:5]]
+        validated = timer.starts["write"] - started
+        written = finished - timer.starts["write"]
+        queued = db.session.scalar(select(func.count()).select_from(SearchOutbox))
+        drain_started = time.perf_counter()
+        drained = drain(backend_for(app), max_batches=1_000_000).applied
+        drain_seconds = time.perf_counter() - drain_started
+        units = db.session.scalar(select(func.count()).select_from(Unit))
+    size = path.stat().st_size / 1_048_576
+    print(f"import {label}: {rows:,} experiences, {size:.1f} MB CSV, {units} units in the register")
+    print(f"import {label}: read+validate {validated:6.1f} s  {rows / validated:8,.0f} rows/s")
+    print(f"import {label}: write+commit  {written:6.1f} s  {rows / written:8,.0f} rows/s")
+    print(
+        f"import {label}: total         {finished - started:6.1f} s  "
+        f"{rows / (finished - started):8,.0f} rows/s"
+    )
+    print(
+        f"import {label}: index drain   {drain_seconds:6.1f} s  {drained / drain_seconds:8,.0f} "
+        f"outbox rows/s ({queued:,} queued, behind the import)"
+    )
+
+
+def main() -> None:
+    rows = int(os.environ.get("KB_BENCH_IMPORT_ROWS", "100000"))
+    postgres_url = os.environ.get("KB_BENCH_DATABASE_URL")
+    with tempfile.TemporaryDirectory() as folder:
+        run("whoosh", f"sqlite:///{Path(folder) / 'bench.sqlite'}", Path(folder), rows)
+    if postgres_url:
+        with tempfile.TemporaryDirectory() as folder:
+            run("postgres", postgres_url, Path(folder), rows)
+    else:
+        print("import postgres: not measured (set KB_BENCH_DATABASE_URL to a PostgreSQL URL)")
+
+
+if __name__ == "__main__":
+    main()
