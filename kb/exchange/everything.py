@@ -1,0 +1,345 @@
+"""Export every table as JSON Lines, and import such an export into an empty database.
+
+``export_all`` writes one ``<table>.jsonl`` per table of the metadata, rows in primary-key
+order, plus ``manifest.json`` (format, schema revision, export time, row counts). Values are
+written so they read back exactly: dates and times as ISO 8601, decimals as strings, JSON
+columns as JSON, enums by their stored value.
+
+``import_all`` refuses a database that holds any row, loads the tables parents first (the
+metadata's foreign-key order) in one transaction with the same ids, fills self-references
+(an organisation's intermediary, a round's predecessor, a superseded finding) in a second
+pass, moves PostgreSQL's id sequences past the imported ids, commits, and rebuilds the
+search index. It commits itself: a whole-database load is all or nothing and the index can
+only be rebuilt from committed rows.
+
+Derived tables are not exported: the search documents and the search outbox are rebuilt from
+the other tables. The audit trail is exported and imported (inserts only: its triggers refuse
+updates and deletes, and it has no self-reference, so it is never updated).
+
+Rows are streamed both ways (yield_per on export, batches of BATCH_SIZE on import), so the
+size of the database does not decide the memory used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    Numeric,
+    Table,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
+)
+
+from kb.database import Base, utcnow
+from kb.extensions import db
+
+FORMAT = "kunskapsbanken-export"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+DERIVED_TABLES = frozenset({"search_documents", "search_outbox"})
+BATCH_SIZE = 1000
+
+Progress = Callable[[str, int], None]  # (table name, rows done so far in that table)
+
+
+class ExchangeError(Exception):
+    """An export or import that cannot be done; the message is Swedish, for the user."""
+
+
+def exported_tables() -> list[Table]:
+    """Every table except the derived ones, parents before children."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED_TABLES]
+
+
+def schema_revision(connection: Connection) -> str | None:
+    """The database's Alembic revision, or the migrations' head for a create_all schema."""
+    if inspect(connection).has_table("alembic_version"):
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    from alembic.script import ScriptDirectory
+
+    migrate = current_app.extensions["migrate"]
+    config = migrate.migrate.get_config(migrate.directory)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _decoder(column: Any) -> Callable[[Any], Any]:
+    kind = column.type
+    if isinstance(kind, DateTime):
+        return lambda v: None if v is None else datetime.fromisoformat(v)
+    if isinstance(kind, Date):
+        return lambda v: None if v is None else date.fromisoformat(v)
+    if isinstance(kind, Numeric) and kind.asdecimal:
+        return lambda v: None if v is None else Decimal(v)
+    return lambda v: v
+
+
+def _ordered(table: Table) -> Any:
+    return select(table).order_by(*table.primary_key.columns)
+
+
+def export_all(directory: Path, progress: Progress | None = None) -> dict[str, int]:
+    """Write every table to DIRECTORY as JSON Lines plus a manifest; return the row counts."""
+    directory.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":  # one snapshot for every table
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            if connection.dialect.name == "sqlite":  # pysqlite begins only before writes
+                connection.exec_driver_sql("BEGIN")
+            revision = schema_revision(connection)
+            for table in exported_tables():
+                counts[table.name] = _export_table(connection, table, directory, progress)
+    manifest = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "schema_revision": revision,
+        "exported_at": utcnow().isoformat(),
+        "source_dialect": db.engine.dialect.name,
+        "excluded_tables": sorted(DERIVED_TABLES),
+        "tables": counts,
+    }
+    (directory / MANIFEST).write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    return counts
+
+
+def _export_table(
+    connection: Connection, table: Table, directory: Path, progress: Progress | None
+) -> int:
+    count = 0
+    if progress:
+        progress(table.name, 0)
+    names = [column.name for column in table.columns]
+    result = connection.execution_options(yield_per=BATCH_SIZE).execute(_ordered(table))
+    with (directory / f"{table.name}.jsonl").open("w", encoding="utf-8", newline="\n") as out:
+        for partition in result.partitions():
+            for row in partition:
+                record = {name: _encode(value) for name, value in zip(names, row, strict=True)}
+                out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += len(partition)
+            if progress:
+                progress(table.name, count)
+    return count
+
+
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The export's manifest, checked against this application's tables."""
+    path = directory / MANIFEST
+    if not path.is_file():
+        raise ExchangeError(_("%(path)s saknas: katalogen är ingen fullständig export.", path=path))
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if manifest.get("format") != FORMAT or manifest.get("format_version") != FORMAT_VERSION:
+        raise ExchangeError(_("%(path)s är inte en export från Kunskapsbanken.", path=path))
+    expected = {table.name for table in exported_tables()}
+    if set(manifest.get("tables", {})) != expected:
+        raise ExchangeError(
+            _("Exporten har andra tabeller än den här versionen av Kunskapsbanken.")
+        )
+    for name in sorted(expected):
+        if not (directory / f"{name}.jsonl").is_file():
+            raise ExchangeError(_("Filen %(name)s.jsonl saknas i exporten.", name=name))
+    return manifest
+
+
+def _non_empty_tables(connection: Connection) -> list[str]:
+    return [
+        table.name
+        for table in exported_tables()
+        if connection.execute(select(select(table).limit(1).exists())).scalar()
+    ]
+
+
+def _check_target(connection: Connection, manifest: dict[str, Any]) -> None:
+    if filled := _non_empty_tables(connection):
+        raise ExchangeError(
+            _(
+                "Databasen är inte tom (%(tables)s). Importera bara till en tom databas.",
+                tables=", ".join(filled[:5]),
+            )
+        )
+    revision = schema_revision(connection)
+    if manifest.get("schema_revision") != revision:
+        raise ExchangeError(
+            _(
+                "Exporten har schemaversion %(theirs)s men databasen %(ours)s. "
+                "Migrera databasen till samma version först.",
+                theirs=manifest.get("schema_revision"),
+                ours=revision,
+            )
+        )
+
+
+def import_all(directory: Path, progress: Progress | None = None) -> dict[str, int]:
+    """Load an export into an empty database with the same ids; commit; rebuild the index."""
+    manifest = read_manifest(directory)
+    counts: dict[str, int] = {}
+    with db.engine.begin() as connection:
+        _check_target(connection, manifest)
+        for table in exported_tables():
+            counts[table.name] = _import_table(connection, table, directory, progress)
+            if counts[table.name] != manifest["tables"][table.name]:
+                raise ExchangeError(
+                    _(
+                        "%(table)s.jsonl har %(found)d rader men manifestet anger %(listed)d.",
+                        table=table.name,
+                        found=counts[table.name],
+                        listed=manifest["tables"][table.name],
+                    )
+                )
+        if connection.dialect.name == "postgresql":
+            _reset_sequences(connection)
+    rebuild_search_index()
+    return counts
+
+
+def _self_references(table: Table) -> list[str]:
+    return [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+
+
+def _records(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                try:
+                    yield json.loads(line)
+                except json.JSONDecodeError as error:
+                    raise ExchangeError(
+                        _("%(file)s rad %(line)d är inte JSON.", file=path.name, line=number)
+                    ) from error
+
+
+def _import_table(
+    connection: Connection, table: Table, directory: Path, progress: Progress | None
+) -> int:
+    """Insert the table's rows in batches; self-references are filled in afterwards."""
+    decoders = {column.name: _decoder(column) for column in table.columns}
+    deferred = _self_references(table)
+    later: list[dict[str, Any]] = []
+    batch: list[dict[str, Any]] = []
+    count = 0
+    if progress:
+        progress(table.name, 0)
+    for record in _records(directory / f"{table.name}.jsonl"):
+        if set(record) != set(decoders):
+            raise ExchangeError(
+                _("%(file)s har andra kolumner än tabellen.", file=f"{table.name}.jsonl")
+            )
+        row = {name: decode(record[name]) for name, decode in decoders.items()}
+        if any(row[name] is not None for name in deferred):
+            later.append(_deferred_values(table, row, deferred))
+            row = {**row, **dict.fromkeys(deferred)}
+        batch.append(row)
+        if len(batch) == BATCH_SIZE:
+            count += _insert(connection, table, batch, progress, count)
+            batch = []
+    count += _insert(connection, table, batch, progress, count)
+    if later:
+        _fill_self_references(connection, table, later)
+    return count
+
+
+def _insert(
+    connection: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    progress: Progress | None,
+    done: int,
+) -> int:
+    if rows:
+        connection.execute(insert(table), _json_nulls(table, rows))
+        if progress:
+            progress(table.name, done + len(rows))
+    return len(rows)
+
+
+def _json_nulls(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A JSON column's SQL NULL stays NULL (SQLAlchemy would store the JSON text 'null')."""
+    columns = [c.name for c in table.columns if isinstance(c.type, JSON) and c.nullable]
+    if not columns:
+        return rows
+    return [
+        {**row, **{c: JSON.NULL if row[c] is None else row[c] for c in columns}} for row in rows
+    ]
+
+
+def _deferred_values(table: Table, row: dict[str, Any], deferred: list[str]) -> dict[str, Any]:
+    """The self-references of one row, plus the columns an UPDATE would otherwise touch."""
+    touched = [c.name for c in table.columns if c.onupdate is not None]
+    keys = [c.name for c in table.primary_key.columns]
+    return {f"key_{name}": row[name] for name in keys} | {
+        name: row[name] for name in (*deferred, *touched)
+    }
+
+
+def _fill_self_references(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    keys = [c.name for c in table.primary_key.columns]
+    values = {name: bindparam(name) for name in rows[0] if not name.startswith("key_")}
+    statement = (
+        update(table)
+        .where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
+        .values(values)
+    )
+    for start in range(0, len(rows), BATCH_SIZE):
+        connection.execute(statement, rows[start : start + BATCH_SIZE])
+
+
+def _reset_sequences(connection: Connection) -> None:
+    """Let PostgreSQL hand out ids after the imported ones."""
+    for table in exported_tables():
+        keys = list(table.primary_key.columns)
+        if len(keys) != 1 or keys[0].autoincrement is False or not _is_integer(keys[0]):
+            continue
+        sequence = connection.execute(
+            select(func.pg_get_serial_sequence(table.name, keys[0].name))
+        ).scalar()
+        if sequence:
+            highest = connection.execute(select(func.max(keys[0]))).scalar()
+            connection.execute(select(func.setval(sequence, highest or 1, highest is not None)))
+
+
+def _is_integer(column: Any) -> bool:
+    try:
+        return column.type.python_type is int
+    except NotImplementedError:
+        return False
+
+
+def rebuild_search_index() -> int:
+    """Rebuild the whole search index from the database."""
+    from kb.search.documents import SOURCES, all_ids, load_documents
+    from kb.search.service import backend_for
+
+    def documents() -> Iterator[Any]:
+        for kind in SOURCES:
+            ids = list(all_ids(kind))
+            for start in range(0, len(ids), BATCH_SIZE):
+                yield from load_documents(kind, ids[start : start + BATCH_SIZE])
+
+    return backend_for(current_app._get_current_object()).rebuild(documents())
