@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
+from flask.cli import with_appcontext
 
 from kb.backup.operations import ENGINE_LABELS, make_backup, restore_backup
 from kb.backup.services import BackupError, human_size
@@ -34,6 +35,7 @@ def _attempt(operation: Callable[..., Result], *arguments: Any) -> Result:
 
 @click.command("backup")
 @click.argument("file", type=FILE)
+@with_appcontext
 def backup_command(file: Path) -> None:
     """Säkerhetskopiera databasen till FILE medan appen körs."""
     started = time.perf_counter()
@@ -52,6 +54,7 @@ def backup_command(file: Path) -> None:
 @click.argument("file", type=FILE)
 @click.option("--force", is_flag=True, help="Skriv över en databas som redan har innehåll.")
 @click.pass_context
+@with_appcontext
 def restore_command(context: click.Context, file: Path, force: bool) -> None:
     """Återställ säkerhetskopian FILE till den konfigurerade databasen och bygg om sökindexet."""
     db.session.remove()
