@@ -446,3 +446,20 @@ def test_the_password_goes_by_environment_never_on_the_command_line(
     assert len(dumps) == 2
     assert all(environment["PGPASSWORD"] == "hemligt-123" for _, environment in dumps)
     assert all("hemligt" not in " ".join(command) for command, _ in calls)
+
+
+def test_a_full_disk_leaves_neither_backup_nor_temporary_file(
+    source: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kb.backup import services
+
+    def no_space(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(services.os, "fsync", no_space)
+    target = tmp_path / "out" / "kb.backup"
+    target.parent.mkdir()
+    result = kb(source, "backup", target)
+    assert result.exit_code == 1
+    assert "Fel: Disken är full" in result.output
+    assert list(target.parent.iterdir()) == []
