@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from flask import Flask
 from sqlalchemy import func, insert, select, text, update
@@ -31,6 +32,7 @@ from kb.audit.models import AuditRecord
 from kb.auth.models import User
 from kb.database import Base
 from kb.demo.loader import load_demo
+from kb.exchange.cli import import_directory
 from kb.exchange.everything import (
     DERIVED_TABLES,
     MANIFEST,
@@ -208,6 +210,8 @@ def test_import_refuses_a_database_that_is_not_empty(app: Flask, tmp_path: Path)
         before = db.session.scalar(select(func.count(AuditRecord.id)))
         with pytest.raises(ExchangeError, match="Databasen är inte tom"):
             import_all(tmp_path / "export")
+        with pytest.raises(click.ClickException, match="Databasen är inte tom"):
+            import_directory(tmp_path / "export")  # what `flask kb import all` runs
         assert db.session.scalar(select(func.count(AuditRecord.id))) == before
 
 

@@ -11,9 +11,10 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from kb.exchange.everything import ExchangeError, export_all
+from kb.exchange.everything import ExchangeError, export_all, import_all
 from kb.exchange.ocds import release_package, settings_for
 from kb.extensions import db
+from kb.imports.cli import ProgressBar
 from kb.tenders.models import TenderRound
 
 export_cli = click.Group("export", help="Exportera data.")
@@ -65,11 +66,13 @@ def export_all_command(directory: Path) -> None:
         raise click.ClickException(
             _("%(directory)s är inte tom. Välj en ny eller tom katalog.", directory=directory)
         )
-    with TableProgress(_("Exporterar")) as progress:
-        try:
-            counts = export_all(directory, progress)
-        except ExchangeError as error:
-            raise click.ClickException(str(error)) from error
+    progress = ProgressBar()
+    try:
+        counts = export_all(directory, progress)
+    except ExchangeError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        progress.finish()
     click.echo(
         _(
             "%(rows)d rader i %(tables)d tabeller skrivna till %(directory)s.",
@@ -80,25 +83,21 @@ def export_all_command(directory: Path) -> None:
     )
 
 
-class TableProgress:
-    """A progress bar over tables for export_all and import_all: callable(table, rows)."""
-
-    def __init__(self, label: str) -> None:
-        from kb.exchange.everything import exported_tables
-
-        self.tables = [table.name for table in exported_tables()]
-        self.bar = click.progressbar(length=len(self.tables), label=label, show_pos=True)
-        self.done: set[str] = set()
-
-    def __enter__(self) -> TableProgress:
-        self.bar.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(*exc)
-
-    def __call__(self, table: str, rows: int) -> None:
-        if table not in self.done:
-            self.done.add(table)
-            self.bar.update(1)
-        self.bar.label = _("%(table)s: %(rows)d rader", table=table, rows=rows)
+def import_directory(directory: Path) -> None:
+    """``flask kb import all DIR``: load an export into the empty database, with progress."""
+    progress = ProgressBar()
+    try:
+        counts = import_all(directory, progress)
+    except ExchangeError as error:
+        raise click.ClickException(str(error)) from error
+    finally:
+        progress.finish()
+    click.echo(
+        _(
+            "%(rows)d rader i %(tables)d tabeller importerade från %(directory)s. "
+            "Sökindexet är ombyggt.",
+            rows=sum(counts.values()),
+            tables=len(counts),
+            directory=directory,
+        )
+    )

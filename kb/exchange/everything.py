@@ -49,6 +49,7 @@ from sqlalchemy import (
 
 from kb.database import Base, utcnow
 from kb.extensions import db
+from kb.imports.base import NoProgress, Progress
 
 FORMAT = "kunskapsbanken-export"
 FORMAT_VERSION = 1
@@ -56,7 +57,7 @@ MANIFEST = "manifest.json"
 DERIVED_TABLES = frozenset({"search_documents", "search_outbox"})
 BATCH_SIZE = 1000
 
-Progress = Callable[[str, int], None]  # (table name, rows done so far in that table)
+WRITE_STAGE = "write"  # the stage name kb.imports' progress bars show as writing
 
 
 class ExchangeError(Exception):
@@ -104,6 +105,7 @@ def _ordered(table: Table) -> Any:
 
 def export_all(directory: Path, progress: Progress | None = None) -> dict[str, int]:
     """Write every table to DIRECTORY as JSON Lines plus a manifest; return the row counts."""
+    progress = progress or NoProgress()
     directory.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     with db.engine.connect() as connection:
@@ -113,6 +115,7 @@ def export_all(directory: Path, progress: Progress | None = None) -> dict[str, i
             if connection.dialect.name == "sqlite":  # pysqlite begins only before writes
                 connection.exec_driver_sql("BEGIN")
             revision = schema_revision(connection)
+            progress.start(WRITE_STAGE, _row_total(connection))
             for table in exported_tables():
                 counts[table.name] = _export_table(connection, table, directory, progress)
     manifest = {
@@ -130,12 +133,15 @@ def export_all(directory: Path, progress: Progress | None = None) -> dict[str, i
     return counts
 
 
-def _export_table(
-    connection: Connection, table: Table, directory: Path, progress: Progress | None
-) -> int:
+def _row_total(connection: Connection) -> int:
+    return sum(
+        connection.execute(select(func.count()).select_from(table)).scalar() or 0
+        for table in exported_tables()
+    )
+
+
+def _export_table(connection: Connection, table: Table, directory: Path, progress: Progress) -> int:
     count = 0
-    if progress:
-        progress(table.name, 0)
     names = [column.name for column in table.columns]
     result = connection.execution_options(yield_per=BATCH_SIZE).execute(_ordered(table))
     with (directory / f"{table.name}.jsonl").open("w", encoding="utf-8", newline="\n") as out:
@@ -144,8 +150,7 @@ def _export_table(
                 record = {name: _encode(value) for name, value in zip(names, row, strict=True)}
                 out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
             count += len(partition)
-            if progress:
-                progress(table.name, count)
+            progress.advance(len(partition))
     return count
 
 
@@ -199,9 +204,11 @@ def _check_target(connection: Connection, manifest: dict[str, Any]) -> None:
 def import_all(directory: Path, progress: Progress | None = None) -> dict[str, int]:
     """Load an export into an empty database with the same ids; commit; rebuild the index."""
     manifest = read_manifest(directory)
+    progress = progress or NoProgress()
     counts: dict[str, int] = {}
     with db.engine.begin() as connection:
         _check_target(connection, manifest)
+        progress.start(WRITE_STAGE, sum(manifest["tables"].values()))
         for table in exported_tables():
             counts[table.name] = _import_table(connection, table, directory, progress)
             if counts[table.name] != manifest["tables"][table.name]:
@@ -235,17 +242,13 @@ def _records(path: Path) -> Iterator[dict[str, Any]]:
                     ) from error
 
 
-def _import_table(
-    connection: Connection, table: Table, directory: Path, progress: Progress | None
-) -> int:
+def _import_table(connection: Connection, table: Table, directory: Path, progress: Progress) -> int:
     """Insert the table's rows in batches; self-references are filled in afterwards."""
     decoders = {column.name: _decoder(column) for column in table.columns}
     deferred = _self_references(table)
     later: list[dict[str, Any]] = []
     batch: list[dict[str, Any]] = []
     count = 0
-    if progress:
-        progress(table.name, 0)
     for record in _records(directory / f"{table.name}.jsonl"):
         if set(record) != set(decoders):
             raise ExchangeError(
@@ -257,9 +260,9 @@ def _import_table(
             row = {**row, **dict.fromkeys(deferred)}
         batch.append(row)
         if len(batch) == BATCH_SIZE:
-            count += _insert(connection, table, batch, progress, count)
+            count += _insert(connection, table, batch, progress)
             batch = []
-    count += _insert(connection, table, batch, progress, count)
+    count += _insert(connection, table, batch, progress)
     if later:
         _fill_self_references(connection, table, later)
     return count
@@ -269,13 +272,11 @@ def _insert(
     connection: Connection,
     table: Table,
     rows: list[dict[str, Any]],
-    progress: Progress | None,
-    done: int,
+    progress: Progress,
 ) -> int:
     if rows:
         connection.execute(insert(table), _json_nulls(table, rows))
-        if progress:
-            progress(table.name, done + len(rows))
+        progress.advance(len(rows))
     return len(rows)
 
 

@@ -12,6 +12,7 @@ from flask import Response, abort, current_app, jsonify, request
 
 from config import BASE_DIR
 from kb.api.blueprint import bp
+from kb.api.openapi import ERROR_RESPONSE, add_path
 from kb.catalogue.filters import MAX_ID
 from kb.exchange.ocds import release_package, settings_for
 from kb.extensions import db
@@ -37,3 +38,42 @@ def ocds_extension_file(name: str) -> Response:
     if name not in EXTENSION_FILES:
         abort(404)
     return Response((EXTENSION_DIR / name).read_bytes(), mimetype="application/json")
+
+
+def _operation(summary: str, parameter: dict, description: str) -> dict:
+    found = {"application/json": {"schema": {"type": "object"}}}
+    return {
+        "get": {
+            "summary": summary,
+            "description": description,
+            "tags": ["OCDS"],
+            "parameters": [{"in": "path", "required": True, **parameter}],
+            "responses": {
+                "200": {"description": "Found.", "content": found},
+                "401": {**ERROR_RESPONSE, "description": "No valid token."},
+                "404": {**ERROR_RESPONSE, "description": "No such round or file (not_found)."},
+                "default": ERROR_RESPONSE,
+            },
+        }
+    }
+
+
+add_path(
+    "/api/v1/ocds/tender-rounds/{round_id}",
+    _operation(
+        "OCDS 1.1 release package of a tender round",
+        {"name": "round_id", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID}},
+        "One release: parties, tender with lots and CPV items, awards, contracts with status "
+        "and follow-up milestones, and the local extension 'kunskapsbanken' (published "
+        "findings, requirement changes, experience aggregates with small groups suppressed). "
+        "Every valid token may read it.",
+    ),
+)
+add_path(
+    "/api/v1/ocds/extension/{name}",
+    _operation(
+        "The local OCDS extension's extension.json and release-schema.json",
+        {"name": "name", "schema": {"type": "string", "enum": list(EXTENSION_FILES)}},
+        "The files of the extension every package lists in 'extensions'.",
+    ),
+)
