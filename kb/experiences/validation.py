@@ -164,18 +164,24 @@ def _check_values(data: ExperienceInput, errors: dict[str, list[str]]) -> None:
 def _check_complete(data: ExperienceInput, errors: dict[str, list[str]]) -> None:
     """What the learning loop needs before an experience may be submitted."""
     required = {
-        "unit_id": (data.unit_id, _("Välj verksamhet.")),
-        "agreement_area_id": (data.agreement_area_id, _("Välj avtalsområde.")),
-        "placement_kind": (data.placement_kind, _("Välj typ av placering.")),
-        "legal_basis": (data.legal_basis, _("Välj lagrum.")),
-        "age_band": (data.age_band, _("Välj åldersgrupp.")),
-        "start": (data.start, _("Ange startmånad.")),
-        "end_reason": (data.end_reason, _("Ange hur placeringen slutade, eller att den pågår.")),
-        "would_place_again": (data.would_place_again, _("Svara på om ni skulle placera här igen.")),
+        "unit_id": (data.unit_id, lambda: _("Välj verksamhet.")),
+        "agreement_area_id": (data.agreement_area_id, lambda: _("Välj avtalsområde.")),
+        "placement_kind": (data.placement_kind, lambda: _("Välj typ av placering.")),
+        "legal_basis": (data.legal_basis, lambda: _("Välj lagrum.")),
+        "age_band": (data.age_band, lambda: _("Välj åldersgrupp.")),
+        "start": (data.start, lambda: _("Ange startmånad.")),
+        "end_reason": (
+            data.end_reason,
+            lambda: _("Ange hur placeringen slutade, eller att den pågår."),
+        ),
+        "would_place_again": (
+            data.would_place_again,
+            lambda: _("Svara på om ni skulle placera här igen."),
+        ),
     }
     for name, (value, message) in required.items():
         if value is None:
-            errors.setdefault(name, []).append(message)
+            errors.setdefault(name, []).append(message())
     if not data.off_contract and not data.contract_id:
         errors.setdefault("contract_id", []).append(_("Välj avtal, eller utanför avtal med skäl."))
     if data.end is None and data.end_reason not in (None, EndReason.ONGOING):

@@ -97,10 +97,13 @@ def resolve_names(
 
 
 def write_rows(
-    parsed: ParsedTable, context: ImportContext, write_one: Callable[[ParsedRow], str | None]
+    parsed: ParsedTable,
+    context: ImportContext,
+    write_one: Callable[[ParsedRow], str | None],
+    total: int | None = None,
 ) -> None:
     """Call write_one per row ('created', 'updated' or None), flushing in chunks."""
-    context.progress.start("write", len(parsed.rows))
+    context.progress.start("write", total or len(parsed.rows))
     for index, row in enumerate(parsed.rows, start=1):
         outcome = write_one(row)
         if outcome == "created":

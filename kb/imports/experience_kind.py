@@ -18,6 +18,7 @@ from kb.experiences.services import apply_input
 from kb.experiences.validation import ExperienceInput, validate_without_links
 from kb.extensions import db
 from kb.imports.base import ImportContext, area_ids_by_name, load_in, name_key, write_rows
+from kb.imports.bulk import insert_experiences
 from kb.imports.rows import ParsedRow, ParsedTable, duplicates
 from kb.suppliers.models import Supplier, Unit, unit_agreement_areas
 from kb.tenders.models import Contract, TenderRound, contract_units
@@ -228,19 +229,15 @@ def _covers(facts: ContractFacts, data: ExperienceInput) -> bool:
 
 
 def write_experiences(parsed: ParsedTable, context: ImportContext) -> None:
+    """Update existing experiences through the ORM; insert new ones in bulk."""
     keys = [str(row.values["external_id"]) for row in parsed.rows]
     existing = {e.submission_key: e for e in load_in(Experience, Experience.submission_key, keys)}
+    known = [row for row in parsed.rows if row.values["external_id"] in existing]
+    new = [row for row in parsed.rows if row.values["external_id"] not in existing]
 
     def write_one(row: ParsedRow) -> str | None:
         data: ExperienceInput = row.resolved["input"]  # type: ignore[assignment]
-        experience = existing.pop(str(row.values["external_id"]), None)
-        outcome = "updated"
-        if experience is None:
-            outcome = "created"
-            experience = Experience(
-                organisation_id=context.organisation_id, submission_key=data.submission_key
-            )
-            db.session.add(experience)
+        experience = existing[str(row.values["external_id"])]
         experience.author_id = row.resolved["author_id"]  # type: ignore[assignment]
         apply_input(experience, data)
         status = row.values.get("status", ExperienceStatus.SUBMITTED)
@@ -248,11 +245,11 @@ def write_experiences(parsed: ParsedTable, context: ImportContext) -> None:
             experience.status = status  # type: ignore[assignment]
         if status == ExperienceStatus.SUBMITTED and experience.submitted_at is None:
             experience.submitted_at = context.now
-        if outcome == "updated" and not _modified(experience):
-            return None
-        return outcome
+        return "updated" if _modified(experience) else None
 
-    write_rows(parsed, context, write_one)
+    known_table = ParsedTable(parsed.kind, known, parsed.headers, [], [])
+    write_rows(known_table, context, write_one, total=len(parsed.rows))
+    insert_experiences(new, context)
 
 
 def _modified(experience: Experience) -> bool:

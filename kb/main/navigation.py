@@ -91,6 +91,12 @@ MENU = (
         _l("Lärande"),
         (Role.CURATOR, Role.PROCURER),
     ),
+    MenuEntry(
+        "imports.index",
+        _l("Import"),
+        (Role.CURATOR, Role.ADMIN),
+        ("imports.job", "imports.batch"),
+    ),
     MenuEntry("audit.index", _l("Ändringslogg"), (Role.ADMIN, Role.CURATOR)),
     MenuEntry("admin.users", _l("Användare"), (Role.ADMIN,)),
     MenuEntry("admin.organisations", _l("Organisationer"), (Role.ADMIN,)),
