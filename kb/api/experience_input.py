@@ -212,9 +212,9 @@ def read_fields(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_status(body: dict[str, Any]) -> ExperienceStatus | None:
-    value = body.get("status")
-    if value is None:
+    if "status" not in body:
         return None
+    value = body["status"]
     try:
         return ExperienceStatus(value)
     except (ValueError, TypeError):
@@ -224,15 +224,10 @@ def read_status(body: dict[str, Any]) -> ExperienceStatus | None:
 
 
 def read_key(body: dict[str, Any]) -> str | None:
-    key = body.get("submission_key")
-    if key is None:
+    if "submission_key" not in body:
         return None
-    if (
-        not isinstance(key, str)
-        or not 1 <= len(key) <= MAX_KEY_LENGTH
-        or not key.isprintable()
-        or not key.strip()
-    ):
+    key = body["submission_key"]
+    if not isinstance(key, str) or not 1 <= len(key) <= MAX_KEY_LENGTH or "\x00" in key:
         raise FieldProblems(
             [
                 _problem(

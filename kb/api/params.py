@@ -77,7 +77,7 @@ def text_arg(name: str, max_length: int = MAX_TEXT) -> str | None:
 
 def choice_arg(name: str, enum_class: type[E]) -> E | None:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
     try:
         return enum_class(raw)
@@ -90,9 +90,9 @@ def choice_arg(name: str, enum_class: type[E]) -> E | None:
 
 def bool_arg(name: str) -> bool:
     raw = request.args.get(name)
-    if raw is None or raw in ("", "false", "0"):
+    if raw is None or raw == "false":
         return False
-    if raw in ("true", "1"):
+    if raw == "true":
         return True
     raise _bad(name, _("%(name)s ska vara true eller false.", name=name))
 
