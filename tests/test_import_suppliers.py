@@ -28,11 +28,13 @@ def _suppliers(app_db) -> dict[str, Supplier]:
 def test_csv_semicolon_utf8_bom_with_swedish_headers(app, app_db, tmp_path: Path) -> None:
     path = write_csv(
         tmp_path / "lev.csv",
-        ["Organisationsnummer;Namn;Bolagsform;Webbnotering",
-         f"{ORG_A};Älvängens Omsorg AB;Aktiebolag;=HYPERLINK(\"http://x\")",
-         f"{ORG_B.replace('-', '')};Björkens Vård;ideell;"],
+        [
+            "Organisationsnummer;Namn;Bolagsform;Webbnotering",
+            f'{ORG_A};Älvängens Omsorg AB;Aktiebolag;=HYPERLINK("http://x")',
+            f"{ORG_B.replace('-', '')};Björkens Vård;ideell;",
+        ],
         encoding="utf-8-sig",
-    )  # fmt: skip
+    )
     result = run(app, "suppliers", path)
     assert result.ok, messages(result)
     assert (result.created, result.updated) == (2, 0)
@@ -89,11 +91,13 @@ def test_all_or_nothing_reports_every_problem(app, app_db, tmp_path: Path) -> No
     bad_checksum = ORG_A[:-1] + str((int(ORG_A[-1]) + 1) % 10)
     path = write_csv(
         tmp_path / "lev.csv",
-        ["organisationsnummer;namn;bolagsform",
-         f"{ORG_B};Bra AB;ab",
-         f"{bad_checksum};Fel AB;ab",
-         f"{fictional_org_number(9103)};;bolag"],
-    )  # fmt: skip
+        [
+            "organisationsnummer;namn;bolagsform",
+            f"{ORG_B};Bra AB;ab",
+            f"{bad_checksum};Fel AB;ab",
+            f"{fictional_org_number(9103)};;bolag",
+        ],
+    )
     result = run(app, "suppliers", path)
     text = messages(result)
     assert "rad 3, kolumn organisationsnummer: Organisationsnumret" in text
@@ -136,19 +140,23 @@ def test_units_resolve_supplier_and_areas(app, app_db, make, tmp_path: Path) -> 
         org = session.get(Supplier, supplier).org_number
     path = write_csv(
         tmp_path / "verksamheter.csv",
-        ["leverantor_organisationsnummer;namn;platser;skyddad_adress;avtalsomraden;senaste_ivo_inspektion",
-         f"{org};Påhittade gården;8;ja;Stödboende för ungdomar;2024-03-01",
-         f"{ORG_B};Okänd;2;nej;;"],
-    )  # fmt: skip
+        [
+            "leverantor_organisationsnummer;namn;platser;skyddad_adress;avtalsomraden;senaste_ivo_inspektion",
+            f"{org};Påhittade gården;8;ja;Stödboende för ungdomar;2024-03-01",
+            f"{ORG_B};Okänd;2;nej;;",
+        ],
+    )
     result = run(app, "units", path)
     assert "rad 3, kolumn leverantor_organisationsnummer: Det finns ingen leverantör" in messages(
         result
     )
     path = write_csv(
         tmp_path / "verksamheter.csv",
-        ["leverantor_organisationsnummer;namn;platser;skyddad_adress;avtalsomraden;senaste_ivo_inspektion",
-         f"{org};Påhittade gården;8;ja;Stödboende för ungdomar;2024-13-01"],
-    )  # fmt: skip
+        [
+            "leverantor_organisationsnummer;namn;platser;skyddad_adress;avtalsomraden;senaste_ivo_inspektion",
+            f"{org};Påhittade gården;8;ja;Stödboende för ungdomar;2024-13-01",
+        ],
+    )
     result = run(app, "units", path)
     assert "rad 2, kolumn senaste_ivo_inspektion: 2024-13-01 är inte ett datum" in messages(result)
     path.write_text(path.read_text().replace("2024-13-01", "2024-03-01"))

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask.cli import with_appcontext
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 
@@ -113,6 +114,7 @@ def _import_all(directory: Path, progress: ProgressBar) -> None:
 @click.option("--dry-run", is_flag=True, help="Kontrollera bara; skriv ingenting.")
 @click.option("--organisation", help="Ägande organisation (namn, organisationsnummer eller id).")
 @click.option("--as", "email", help="Importera som denna användare (e-post).")
+@with_appcontext
 def import_command(
     kind: str, file: Path, dry_run: bool, organisation: str | None, email: str | None
 ) -> None:

@@ -3,14 +3,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, SelectField, SubmitField
+from wtforms import BooleanField, SelectChoice, SelectField, SubmitField
 
 from kb.imports.columns import KINDS
 
 
 class ImportForm(FlaskForm):
     kind = SelectField(
-        _l("Vad importeras"), choices=[(key, kind.label) for key, kind in KINDS.items()]
+        _l("Vad importeras"), choices=[SelectChoice(key, kind.label) for key, kind in KINDS.items()]
     )
     file = FileField(
         _l("Fil"),

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from kb.audit.context import Actor
 from kb.audit.labels import entity_label
@@ -27,10 +28,12 @@ bp = Blueprint("imports", __name__, url_prefix="/import")
 IMPORTERS = (Role.CURATOR, Role.ADMIN)
 
 
-def _form() -> ImportForm:
-    form = ImportForm()
-    form.organisation.choices = queries.organisation_choices(current_user)
-    if request.method == "GET":
+def _form(read_request: bool = True) -> ImportForm:
+    form = ImportForm() if read_request else ImportForm(formdata=None)
+    form.organisation.choices = [
+        SelectChoice(value, label) for value, label in queries.organisation_choices(current_user)
+    ]
+    if request.method == "GET" or not read_request:
         form.organisation.data = current_user.organisation_id
     return form
 
@@ -50,8 +53,8 @@ def index() -> tuple[str, int] | Response:
         request.method == "POST"
         and (request.content_length or 0) > limit("IMPORT_MAX_BYTES") + 65536
     ):
-        form = _form()  # refused from the Content-Length alone, before the body is read
-        return _page(form, [_("Filen är för stor. Dela upp filen.")], 413)
+        # refused from the Content-Length alone: the body is never parsed
+        return _page(_form(read_request=False), [_("Filen är för stor. Dela upp filen.")], 413)
     form = _form()
     if not form.validate_on_submit():
         return _page(form, status=400 if form.errors else 200)
