@@ -23,7 +23,7 @@ size of the database does not decide the memory used.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -32,41 +32,32 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import (
-    JSON,
     Connection,
-    Date,
-    DateTime,
-    Numeric,
     Table,
-    bindparam,
     func,
-    insert,
     inspect,
     select,
     text,
-    update,
 )
 
-from kb.database import Base, utcnow
+from kb.database import utcnow
+from kb.exchange.tables import (
+    BATCH_SIZE,
+    DERIVED_TABLES,
+    ExchangeError,
+    exported_tables,
+    import_table,
+    reset_sequences,
+)
 from kb.extensions import db
 from kb.imports.base import NoProgress, Progress
+
+__all__ = ["DERIVED_TABLES", "ExchangeError", "export_all", "exported_tables", "import_all"]
 
 FORMAT = "kunskapsbanken-export"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
-DERIVED_TABLES = frozenset({"search_documents", "search_outbox"})
-BATCH_SIZE = 1000
-
 WRITE_STAGE = "write"  # the stage name kb.imports' progress bars show as writing
-
-
-class ExchangeError(Exception):
-    """An export or import that cannot be done; the message is Swedish, for the user."""
-
-
-def exported_tables() -> list[Table]:
-    """Every table except the derived ones, parents before children."""
-    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED_TABLES]
 
 
 def schema_revision(connection: Connection) -> str | None:
@@ -86,17 +77,6 @@ def _encode(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
     return value
-
-
-def _decoder(column: Any) -> Callable[[Any], Any]:
-    kind = column.type
-    if isinstance(kind, DateTime):
-        return lambda v: None if v is None else datetime.fromisoformat(v)
-    if isinstance(kind, Date):
-        return lambda v: None if v is None else date.fromisoformat(v)
-    if isinstance(kind, Numeric) and kind.asdecimal:
-        return lambda v: None if v is None else Decimal(v)
-    return lambda v: v
 
 
 def _ordered(table: Table) -> Any:
@@ -210,7 +190,9 @@ def import_all(directory: Path, progress: Progress | None = None) -> dict[str, i
         _check_target(connection, manifest)
         progress.start(WRITE_STAGE, sum(manifest["tables"].values()))
         for table in exported_tables():
-            counts[table.name] = _import_table(connection, table, directory, progress)
+            counts[table.name] = import_table(
+                connection, table, directory / f"{table.name}.jsonl", progress
+            )
             if counts[table.name] != manifest["tables"][table.name]:
                 raise ExchangeError(
                     _(
@@ -221,115 +203,9 @@ def import_all(directory: Path, progress: Progress | None = None) -> dict[str, i
                     )
                 )
         if connection.dialect.name == "postgresql":
-            _reset_sequences(connection)
+            reset_sequences(connection)
     rebuild_search_index()
     return counts
-
-
-def _self_references(table: Table) -> list[str]:
-    return [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
-
-
-def _records(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as error:
-                    raise ExchangeError(
-                        _("%(file)s rad %(line)d är inte JSON.", file=path.name, line=number)
-                    ) from error
-
-
-def _import_table(connection: Connection, table: Table, directory: Path, progress: Progress) -> int:
-    """Insert the table's rows in batches; self-references are filled in afterwards."""
-    decoders = {column.name: _decoder(column) for column in table.columns}
-    deferred = _self_references(table)
-    later: list[dict[str, Any]] = []
-    batch: list[dict[str, Any]] = []
-    count = 0
-    for record in _records(directory / f"{table.name}.jsonl"):
-        if set(record) != set(decoders):
-            raise ExchangeError(
-                _("%(file)s har andra kolumner än tabellen.", file=f"{table.name}.jsonl")
-            )
-        row = {name: decode(record[name]) for name, decode in decoders.items()}
-        if any(row[name] is not None for name in deferred):
-            later.append(_deferred_values(table, row, deferred))
-            row = {**row, **dict.fromkeys(deferred)}
-        batch.append(row)
-        if len(batch) == BATCH_SIZE:
-            count += _insert(connection, table, batch, progress)
-            batch = []
-    count += _insert(connection, table, batch, progress)
-    if later:
-        _fill_self_references(connection, table, later)
-    return count
-
-
-def _insert(
-    connection: Connection,
-    table: Table,
-    rows: list[dict[str, Any]],
-    progress: Progress,
-) -> int:
-    if rows:
-        connection.execute(insert(table), _json_nulls(table, rows))
-        progress.advance(len(rows))
-    return len(rows)
-
-
-def _json_nulls(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A JSON column's SQL NULL stays NULL (SQLAlchemy would store the JSON text 'null')."""
-    columns = [c.name for c in table.columns if isinstance(c.type, JSON) and c.nullable]
-    if not columns:
-        return rows
-    return [
-        {**row, **{c: JSON.NULL if row[c] is None else row[c] for c in columns}} for row in rows
-    ]
-
-
-def _deferred_values(table: Table, row: dict[str, Any], deferred: list[str]) -> dict[str, Any]:
-    """The self-references of one row, plus the columns an UPDATE would otherwise touch."""
-    touched = [c.name for c in table.columns if c.onupdate is not None]
-    keys = [c.name for c in table.primary_key.columns]
-    return {f"key_{name}": row[name] for name in keys} | {
-        name: row[name] for name in (*deferred, *touched)
-    }
-
-
-def _fill_self_references(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    keys = [c.name for c in table.primary_key.columns]
-    values = {name: bindparam(name) for name in rows[0] if not name.startswith("key_")}
-    statement = (
-        update(table)
-        .where(*(table.c[name] == bindparam(f"key_{name}") for name in keys))
-        .values(values)
-    )
-    for start in range(0, len(rows), BATCH_SIZE):
-        connection.execute(statement, rows[start : start + BATCH_SIZE])
-
-
-def _reset_sequences(connection: Connection) -> None:
-    """Let PostgreSQL hand out ids after the imported ones."""
-    for table in exported_tables():
-        keys = list(table.primary_key.columns)
-        if len(keys) != 1 or keys[0].autoincrement is False or not _is_integer(keys[0]):
-            continue
-        sequence = connection.execute(
-            select(func.pg_get_serial_sequence(table.name, keys[0].name))
-        ).scalar()
-        if sequence:
-            highest = connection.execute(select(func.max(keys[0]))).scalar()
-            connection.execute(select(func.setval(sequence, highest or 1, highest is not None)))
-
-
-def _is_integer(column: Any) -> bool:
-    try:
-        return column.type.python_type is int
-    except NotImplementedError:
-        return False
 
 
 def rebuild_search_index() -> int:

@@ -22,10 +22,9 @@ from sqlalchemy import or_, select
 
 from kb.database import utcnow
 from kb.exchange.ocds_extension import contract_extension, milestone_extension, round_extension
+from kb.exchange.ocds_parties import buyer_reference, parties, reference
 from kb.extensions import db
 from kb.followups.models import FollowUp, FollowUpResult
-from kb.organisations.models import Organisation
-from kb.suppliers.models import Supplier
 from kb.tenders.models import (
     Contract,
     ContractStatus,
@@ -41,7 +40,6 @@ LOTS_EXTENSION = (
     "https://raw.githubusercontent.com/open-contracting-extensions/"
     "ocds_lots_extension/v1.1.5/extension.json"
 )
-ORG_ID_SCHEME = "SE-BLV"  # org-id.guide: Bolagsverket, Swedish organisation numbers
 EXTENSION_PATH = "/api/v1/ocds/extension/extension.json"
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -133,7 +131,13 @@ def release_for(tender_round: TenderRound, settings: PackageSettings) -> dict:
     """The OCDS release describing one tender round as it stands now."""
     contracts = sorted(tender_round.contracts, key=lambda c: c.id)
     followups = _followups(tender_round, contracts)
-    changed = max([tender_round.updated_at, *(c.updated_at for c in contracts)])
+    changed = max(
+        [
+            tender_round.updated_at,
+            *(c.updated_at for c in contracts),
+            *(f.updated_at for group in followups.values() for f in group),
+        ]
+    )
     release: dict[str, Any] = {
         "ocid": settings.ocid(tender_round.id),
         "id": f"{tender_round.id}-{changed:%Y%m%dT%H%M%S}",
@@ -141,8 +145,8 @@ def release_for(tender_round: TenderRound, settings: PackageSettings) -> dict:
         "tag": _tags(tender_round, contracts, followups),
         "initiationType": "tender",
         "language": "sv",
-        "parties": _parties(tender_round, contracts),
-        "buyer": _buyer(tender_round),
+        "parties": parties(tender_round, contracts),
+        "buyer": buyer_reference(tender_round),
         "tender": _tender(tender_round, contracts, followups.get(None, [])),
     }
     if contracts:
@@ -152,59 +156,6 @@ def release_for(tender_round: TenderRound, settings: PackageSettings) -> dict:
         release["relatedProcesses"] = [_prior(tender_round.predecessor, settings)]
     release["kunskapsbanken"] = round_extension(tender_round, contracts)
     return release
-
-
-def party_id(org_number: str | None, kind: str, entity_id: int) -> str:
-    """SE-BLV-<digits> for an organisation number, else a local id."""
-    if org_number:
-        return f"{ORG_ID_SCHEME}-{org_number.replace('-', '')}"
-    return f"kb-{kind}-{entity_id}"
-
-
-def _reference(party: Organisation | Supplier, kind: str) -> dict[str, str]:
-    return {"id": party_id(party.org_number, kind, party.id), "name": party.name}
-
-
-def _party(party: Organisation | Supplier, kind: str, roles: list[str]) -> dict:
-    entry: dict[str, Any] = {**_reference(party, kind), "roles": roles}
-    if party.org_number:
-        entry["identifier"] = {
-            "scheme": ORG_ID_SCHEME,
-            "id": party.org_number.replace("-", ""),
-            "legalName": party.name,
-        }
-    return entry
-
-
-def _buyers(tender_round: TenderRound) -> list[Organisation]:
-    lead = tender_round.lead_organisation
-    buyers = [o for o in tender_round.participants if o.id != lead.id]
-    if not lead.is_intermediary or not buyers:
-        buyers.insert(0, lead)
-    return buyers
-
-
-def _parties(tender_round: TenderRound, contracts: list[Contract]) -> list[dict]:
-    """Buyers, the lead as procuring entity, suppliers; roles merged where ids meet."""
-    parties: dict[str, dict] = {}
-
-    def add(party: Organisation | Supplier, kind: str, role: str) -> None:
-        entry = parties.setdefault(
-            party_id(party.org_number, kind, party.id), _party(party, kind, [])
-        )
-        if role not in entry["roles"]:
-            entry["roles"].append(role)
-
-    for buyer in _buyers(tender_round):
-        add(buyer, "organisation", "buyer")
-    add(tender_round.lead_organisation, "organisation", "procuringEntity")
-    for contract in contracts:
-        add(contract.supplier, "supplier", "supplier")
-    return list(parties.values())
-
-
-def _buyer(tender_round: TenderRound) -> dict[str, str]:
-    return _reference(_buyers(tender_round)[0], "organisation")
 
 
 def _period(tender_round: TenderRound) -> dict[str, str]:
@@ -242,7 +193,7 @@ def _tender(tender_round: TenderRound, contracts: list[Contract], followups: lis
         "id": tender_round.reference,
         "title": tender_round.title,
         "status": TENDER_STATUS[tender_round.status],
-        "procuringEntity": _reference(tender_round.lead_organisation, "organisation"),
+        "procuringEntity": reference(tender_round.lead_organisation, "organisation"),
         "items": _items(tender_round, lots),
         "procurementMethod": PROCUREMENT_METHOD[tender_round.procurement_form],
         "procurementMethodDetails": str(tender_round.procurement_form.label),
@@ -263,7 +214,7 @@ def _award(tender_round: TenderRound, contract: Contract) -> dict:
     award: dict[str, Any] = {
         "id": f"award-{contract.id}",
         "status": "active",
-        "suppliers": [_reference(contract.supplier, "supplier")],
+        "suppliers": [reference(contract.supplier, "supplier")],
     }
     if period := _period(tender_round):
         award["contractPeriod"] = period
