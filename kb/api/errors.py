@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -86,6 +86,7 @@ def handle_http_error(error: HTTPException) -> Response:
 
 
 def handle_server_error(error: Exception) -> Response:
+    current_app.logger.error("API error on %s %s", request.method, request.path, exc_info=error)
     db.session.rollback()
     return error_response(500)
 
