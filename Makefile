@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOGUES := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test lint format bench bench-search bench-loop bench-insight search loop insight translations i18n-update clean
+.PHONY: run test lint format bench bench-search bench-loop bench-insight bench-import search loop insight import translations i18n-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,18 +45,19 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff check --fix .
 
 # `make bench` prints every figure; `make bench search`, `make bench loop` or
-# `make bench insight` only those.
-BENCH_ONLY := $(filter search loop insight,$(MAKECMDGOALS))
+# `make bench insight` or `make bench import` only those.
+BENCH_ONLY := $(filter search loop insight import,$(MAKECMDGOALS))
 bench: $(VENV)/.installed translations
 ifeq ($(BENCH_ONLY),)
 	$(BIN)/python -m kb.bench
 	$(BIN)/python -m kb.bench_loop
 	$(BIN)/python -m kb.bench_insight
+	$(BIN)/python -m kb.bench_import
 else
 	$(foreach part,$(BENCH_ONLY),$(BIN)/python -m kb.bench_$(part) &&) true
 endif
 
-search loop insight:
+search loop insight import:
 	@:
 
 bench-search: $(VENV)/.installed translations
@@ -67,6 +68,9 @@ bench-loop: $(VENV)/.installed translations
 
 bench-insight: $(VENV)/.installed translations
 	$(BIN)/python -m kb.bench_insight
+
+bench-import: $(VENV)/.installed translations
+	$(BIN)/python -m kb.bench_import
 
 i18n-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --project=Kunskapsbanken --no-location -o kb/translations/messages.pot .

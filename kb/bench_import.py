@@ -3,7 +3,8 @@ as one batch, then indexed by draining the search outbox (measured separately: i
 behind the import, as it does in the app).
 
 The demo data is loaded first, so the units, areas and contracts the file names exist. Size:
-KB_BENCH_IMPORT_ROWS (default 100000). Runs on SQLite; set KB_BENCH_DATABASE_URL to a
+KB_BENCH_IMPORT_ROWS (default 100000). The drain is measured for at most
+KB_BENCH_IMPORT_DRAIN_SECONDS (default 120). Runs on SQLite; set KB_BENCH_DATABASE_URL to a
 PostgreSQL URL to measure there too (that database is emptied).
 """
 
@@ -27,12 +28,13 @@ from kb.extensions import db
 from kb.imports.services import ImportRequest, run_import
 from kb.organisations.models import Organisation, OrganisationKind
 from kb.search.models import SearchOutbox
-from kb.search.outbox import drain
+from kb.search.outbox import drain_once
 from kb.search.service import backend_for
 from kb.suppliers.models import Unit
 from kb.tenders.models import Contract
 from kb.themes import Theme
 
+DRAIN_SECONDS = float(os.environ.get("KB_BENCH_IMPORT_DRAIN_SECONDS", "120"))
 PHRASES = (
     "Tydlig genomförandeplan och regelbunden rapportering.",
     "Bemanningen var stabil och kontaktpersonen lätt att nå.",
@@ -102,6 +104,17 @@ def write_csv(path: Path, rows: int, rng: random.Random) -> None:
             )  # fmt: skip
 
 
+def _drain(app, seconds: float) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    """Drain the outbox as the app's drainer would, for at most the given time."""
+    backend, applied, started = backend_for(app), 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        done = drain_once(backend).applied
+        if not done:
+            break
+        applied += done
+    return applied, time.perf_counter() - started
+
+
 def run(label: str, url: str, folder: Path, rows: int) -> None:
     app = create_app(
         Config,
@@ -137,9 +150,7 @@ def run(label: str, url: str, folder: Path, rows: int) -> None:
         validated = timer.starts["write"] - started
         written = finished - timer.starts["write"]
         queued = db.session.scalar(select(func.count()).select_from(SearchOutbox))
-        drain_started = time.perf_counter()
-        drained = drain(backend_for(app), max_batches=1_000_000).applied
-        drain_seconds = time.perf_counter() - drain_started
+        drained, drain_seconds = _drain(app, DRAIN_SECONDS)
         units = db.session.scalar(select(func.count()).select_from(Unit))
     size = path.stat().st_size / 1_048_576
     print(f"import {label}: {rows:,} experiences, {size:.1f} MB CSV, {units} units in the register")
@@ -151,7 +162,7 @@ def run(label: str, url: str, folder: Path, rows: int) -> None:
     )
     print(
         f"import {label}: index drain   {drain_seconds:6.1f} s  {drained / drain_seconds:8,.0f} "
-        f"outbox rows/s ({queued:,} queued, behind the import)"
+        f"outbox rows/s ({drained:,} of {queued:,} queued; the rest stays queued for the drainer)"
     )
 
 
