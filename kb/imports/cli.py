@@ -103,9 +103,16 @@ def _report(result: ImportResult) -> None:
 
 
 def _import_all(directory: Path, progress: ProgressBar) -> None:
-    from kb.exchange.everything import import_all
+    from kb.exchange.everything import import_all  # written by the export-all feature
 
-    import_all(directory, progress)
+    if not directory.is_dir():
+        raise click.ClickException(
+            _("För KIND all ska FILE vara en mapp från flask kb export all.")
+        )
+    counts = import_all(directory, progress)
+    progress.finish()
+    for table, count in (counts or {}).items():
+        click.echo(f"{table}: {count}")
 
 
 @click.command("import")
