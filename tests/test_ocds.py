@@ -221,7 +221,8 @@ class SmallWorld:
         self.area = make.agreement_area()
         supplier = make.supplier()
         self.unit = make.unit(supplier)
-        organisation = make.organisation()
+        organisation = self.organisation = make.organisation()
+        outsider = make.organisation()
         with app.app_context(), acting_as(DEMO_ACTOR):
             tender_round = TenderRound(
                 reference=f"T-{count}",
@@ -253,6 +254,19 @@ class SmallWorld:
                     ratings=[ExperienceRating(theme=Theme.BEMANNING, rating=2 + number)],
                 )
                 db.session.add(experience)
+            db.session.add(  # another network's experience under the contract never counts
+                Experience(
+                    organisation_id=outsider,
+                    contract_id=contract.id,
+                    start_year=2024,
+                    start_month=1,
+                    end_year=2024,
+                    end_month=2,
+                    end_reason=EndReason.BREAKDOWN,
+                    status=ExperienceStatus.SUBMITTED,
+                    ratings=[ExperienceRating(theme=Theme.BEMANNING, rating=1)],
+                )
+            )
             db.session.commit()
             self.round_id = tender_round.id
 
@@ -290,8 +304,8 @@ def test_aggregates_are_suppressed_below_the_minimum_group_size(
     assert world.round_id == int(release["ocid"].rsplit("-", 1)[1])
 
 
-def _token_for(app: Flask, make: Any) -> str:
-    user_id = make.user(Role.CASEWORKER)
+def _token_for(app: Flask, make: Any, organisation: int | None = None) -> str:
+    user_id = make.user(Role.CASEWORKER, organisation=organisation)
     with app.app_context():
         from kb.extensions import db
 
@@ -311,7 +325,10 @@ def test_route_needs_a_token_and_serves_the_package(
     anonymous = client.get(url)
     assert anonymous.status_code == 401
     assert anonymous.get_json()["error"]["code"]
-    headers = {"Authorization": f"Bearer {_token_for(app, make)}"}
+    outsider = {"Authorization": f"Bearer {_token_for(app, make)}"}
+    refused = client.get(url, headers=outsider)
+    assert refused.status_code == 404 and refused.get_json()["error"]["code"] == "not_found"
+    headers = {"Authorization": f"Bearer {_token_for(app, make, world.organisation)}"}
     response = client.get(url, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     package = response.get_json()
@@ -327,6 +344,7 @@ def test_route_needs_a_token_and_serves_the_package(
     assert extension.get_json()["schemas"] == ["release-schema.json"]
     assert client.get("/api/v1/ocds/extension/README.md", headers=headers).status_code == 404
     assert client.get("/api/v1/ocds/extension/extension.json").status_code == 401
+    assert client.get("/api/v1/ocds/extension/extension.json", headers=outsider).status_code == 200
 
 
 def test_cli_writes_one_file_per_round_or_one_package(

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 
 from kb.experiences.models import EndReason, Experience, ExperienceRating, ExperienceStatus
 from kb.extensions import db
@@ -34,6 +34,16 @@ CHANGE_KIND = {
     Provenance.REMOVED: "removed",
     Provenance.CARRIED_OVER: "carriedOver",
 }
+
+
+def round_network(tender_round: TenderRound) -> set[int]:
+    """The organisations the round belongs to: the lead, its intermediary and the
+    intermediary's members, and the participants."""
+    lead = tender_round.lead_organisation
+    network = {lead.id, *(o.id for o in tender_round.participants)}
+    if (intermediary := lead.intermediary) is not None:
+        network |= {intermediary.id, *(member.id for member in intermediary.members)}
+    return network
 
 
 def round_extension(tender_round: TenderRound, contracts: list[Contract]) -> dict:
@@ -56,7 +66,9 @@ def round_extension(tender_round: TenderRound, contracts: list[Contract]) -> dic
         },
         "findings": [_finding(f, tender_round) for f in findings],
         "requirementChanges": _requirement_changes(draft, {f.id for f in findings}),
-        "experienceAggregates": experience_aggregates([c.id for c in contracts]),
+        "experienceAggregates": experience_aggregates(
+            [c.id for c in contracts], round_network(tender_round)
+        ),
     }
 
 
@@ -169,12 +181,14 @@ def _theme_rating(theme: Theme, n: int, mean: Any, minimum: int) -> dict:
     }
 
 
-def experience_aggregates(contract_ids: list[int]) -> dict:
-    """Counts, breakdown share and mean theme ratings of the submitted experiences placed
+def experience_aggregates(contract_ids: list[int], organisation_ids: set[int]) -> dict:
+    """Counts, breakdown share and mean theme ratings of the network's submitted experiences
     under these contracts; every figure on fewer than MIN_GROUP_SIZE experiences is null."""
     minimum = current_app.config["MIN_GROUP_SIZE"]
-    under = (Experience.status == ExperienceStatus.SUBMITTED) & Experience.contract_id.in_(
-        contract_ids
+    under = and_(
+        Experience.status == ExperienceStatus.SUBMITTED,
+        Experience.contract_id.in_(contract_ids),
+        Experience.organisation_id.in_(organisation_ids),
     )
     count, ended, breakdowns = db.session.execute(
         select(
