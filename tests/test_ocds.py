@@ -304,8 +304,10 @@ def test_aggregates_are_suppressed_below_the_minimum_group_size(
     assert world.round_id == int(release["ocid"].rsplit("-", 1)[1])
 
 
-def _token_for(app: Flask, make: Any, organisation: int | None = None) -> str:
-    user_id = make.user(Role.CASEWORKER, organisation=organisation)
+def _token_for(
+    app: Flask, make: Any, organisation: int | None = None, role: Role = Role.CASEWORKER
+) -> str:
+    user_id = make.user(role, organisation=organisation)
     with app.app_context():
         from kb.extensions import db
 
@@ -335,6 +337,11 @@ def test_route_needs_a_token_and_serves_the_package(
     assert_valid(package_validator, package)
     assert package["uri"] == "http://localhost" + url
     assert package["extensions"][0] == "http://localhost/api/v1/ocds/extension/extension.json"
+    for role in Role:  # every role in the network reads the same package
+        token = _token_for(app, make, world.organisation, role)
+        again = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        assert again.status_code == 200, role
+        assert again.get_json()["releases"] == package["releases"]
     missing = client.get("/api/v1/ocds/tender-rounds/999999", headers=headers)
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
     extension = client.get(
