@@ -72,6 +72,12 @@ class Config:
     FLAG_CRITICAL_COUNT = int(os.environ.get("KB_FLAG_CRITICAL_COUNT", "1"))
     FLAG_HIGH_COUNT = int(os.environ.get("KB_FLAG_HIGH_COUNT", "2"))
     PAGE_SIZE = 50
+    # OCDS publishing (kb/exchange/ocds.py). The default ocid prefix is fictional: a publisher
+    # registers its own with the Open Contracting Partnership before publishing.
+    OCDS_OCID_PREFIX = os.environ.get("KB_OCDS_OCID_PREFIX", "ocds-test01-kb")
+    OCDS_PUBLISHER_NAME = os.environ.get("KB_OCDS_PUBLISHER_NAME", "Kunskapsbanken")
+    OCDS_PUBLISHER_URI = os.environ.get("KB_OCDS_PUBLISHER_URI")
+    OCDS_BASE_URL = os.environ.get("KB_OCDS_BASE_URL")  # for the CLI; the API uses the request
 
 
 class TestConfig(Config):
