@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 
 ENTITY_LABELS = {
     "AgreementArea": _l("Avtalsområde"),
+    "ApiToken": _l("API-nyckel"),
     "Contract": _l("Avtal"),
     "ContractStatusChange": _l("Statusändring för avtal"),
     "Deviation": _l("Avvikelse"),
