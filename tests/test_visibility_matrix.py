@@ -505,6 +505,7 @@ class Route:
     path: str
     status: Status
     public: bool = False
+    anonymous: int = 302  # what a signed-out visitor gets unless the route is public
 
     def url(self, world: World) -> str:
         return self.path.format(**world.params)
@@ -717,13 +718,65 @@ GET_MATRIX += (
         LEARNING_READERS,
     ),
 )
+IMPORTERS = roles(Role.CURATOR, Role.ADMIN)
+
+
+def importers_find_nothing(viewer: Viewer) -> int:
+    return 404 if viewer.role in (Role.CURATOR, Role.ADMIN) else 403
+
+
+def api_route(rule: str, path: str) -> Route:
+    """The API answers only to tokens: a browser session is refused like a visitor (401).
+    What each role reads through a token: tests/test_api_visibility.py."""
+    return Route(rule, path, lambda viewer: 401, anonymous=401)
+
+
+GET_MATRIX += (
+    Route("/profil", "/profil", everyone),
+    Route("/import/", "/import/", IMPORTERS),
+    Route("/import/mall/<kind>.csv", "/import/mall/experiences.csv", IMPORTERS),
+    Route("/import/mall/<kind>.csv", "/import/mall/okand.csv", importers_find_nothing),
+    Route("/import/<int:batch_id>", "/import/{missing}", importers_find_nothing),
+    Route("/import/jobb/<token>", "/import/jobb/finnsinte", importers_find_nothing),
+    Route("/import/jobb/<token>.json", "/import/jobb/finnsinte.json", importers_find_nothing),
+    Route("/api/v1/openapi.json", "/api/v1/openapi.json", everyone, public=True),
+    *(
+        api_route(f"/api/v1/{name}", f"/api/v1/{name}")
+        for name in (
+            "agreement-areas",
+            "suppliers",
+            "units",
+            "tender-rounds",
+            "contracts",
+            "findings",
+            "requirements",
+            "experiences",
+            "search",
+        )
+    ),
+    *(
+        api_route(f"/api/v1/{name}/<int:{key}>", f"/api/v1/{name}/{{{param}}}")
+        for name, key, param in (
+            ("agreement-areas", "area_id", "area"),
+            ("suppliers", "supplier_id", "supplier"),
+            ("units", "unit_id", "unit"),
+            ("tender-rounds", "round_id", "round"),
+            ("contracts", "contract_id", "contract"),
+            ("findings", "finding_id", "finding"),
+            ("requirements", "requirement_id", "requirement"),
+            ("experiences", "experience_id", "owner_1"),
+            ("ocds/tender-rounds", "round_id", "round"),
+        )
+    ),
+    api_route("/api/v1/ocds/extension/<name>", "/api/v1/ocds/extension/extension.json"),
+)
 # Static files are public assets without data; everything else must be in the matrix.
 NOT_IN_MATRIX = {"/static/<path:filename>"}
 
 
 def expected_status(route: Route, viewer: Viewer) -> int:
     if viewer == ANONYMOUS:
-        return 200 if route.public else 302
+        return 200 if route.public else route.anonymous
     return route.status(viewer)
 
 
@@ -1139,7 +1192,18 @@ POST_MATRIX += (
     draft_post("/underlag/{tender_draft}/faststall"),
 )
 # Signing in and out act on the caller's own session (tests/test_auth.py).
-POST_ELSEWHERE = {"/logga-in", "/logga-ut"}
+# Sign-in and sign-out have their own tests; so do the API's writes (tests/test_api_*.py), the
+# profile's token forms (tests/test_api_tokens.py) and imports (tests/test_import_routes.py).
+POST_ELSEWHERE = {
+    "/logga-in",
+    "/logga-ut",
+    "/api/v1/experiences",
+    "/api/v1/experiences/<int:experience_id>",
+    "/profil/nycklar",
+    "/profil/nycklar/<int:token_id>/aterkalla",
+    "/import/",
+    "/import/<int:batch_id>/angra",
+}
 
 
 def database_state(app_db) -> dict[str, object]:
