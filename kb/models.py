@@ -7,6 +7,7 @@ from kb.experiences.models import Experience, ExperienceRating
 from kb.findings.models import Finding, FindingEvidence
 from kb.followups.models import Deviation, FollowUp, SupplierCheck
 from kb.imports.models import ImportBatch
+from kb.insight.models import RatingTotal
 from kb.organisations.models import Organisation
 from kb.requirements.models import Requirement, RequirementVersion
 from kb.search.models import SearchOutbox
@@ -29,6 +30,7 @@ __all__ = [
     "FollowUp",
     "ImportBatch",
     "Organisation",
+    "RatingTotal",
     "Requirement",
     "RequirementVersion",
     "Role",

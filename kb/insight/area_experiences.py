@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, select
 
 from kb.experiences.models import (
     EndReason,
     Experience,
-    ExperienceRating,
     OffContractReason,
     WouldPlaceAgain,
 )
 from kb.extensions import db
+from kb.insight.models import ALL_THEMES, RatingTotal
 from kb.insight.scope import InsightScope
 from kb.suppliers.models import Supplier, Unit
 from kb.tenders.models import Contract, TenderRound
@@ -155,13 +155,11 @@ class UnitFacts:
 def unit_facts(scope: InsightScope, area_id: int) -> list[UnitFacts]:
     """Per unit: counts of experiences, endings, breakdowns and answers, plus rating sums.
 
-    One pass over the area's experiences (ix_experiences_area_figures); each experience's
-    ratings are summed by correlated subqueries on ix_experience_ratings_values, so no rating
-    row reaches the GROUP BY and no experience is counted twice. Reading the ratings is still
-    most of the cost (about 9 per experience).
+    One pass over the area's experiences (ix_experiences_area_figures), joined to the unit's
+    stored rating totals (rating_totals, kept by triggers: a few rows per unit, contract and
+    organisation instead of every rating row).
     """
-    rating_sum = _of_ratings(func.sum(ExperienceRating.rating))
-    rating_count = _of_ratings(func.count(ExperienceRating.rating))
+    ratings = _unit_rating_totals(scope, area_id)
     rows = db.session.execute(
         select(
             Unit.id,
@@ -173,40 +171,47 @@ def unit_facts(scope: InsightScope, area_id: int) -> list[UnitFacts]:
             _count_where(Experience.end_reason == EndReason.BREAKDOWN),
             _count_where(Experience.would_place_again.is_not(None)),
             _count_where(Experience.would_place_again == WouldPlaceAgain.YES),
-            _count_where(_rated()),
-            func.sum(rating_sum),
-            func.sum(rating_count),
+            func.coalesce(ratings.c.rated, 0),
+            func.coalesce(ratings.c.rating_sum, 0),
+            func.coalesce(ratings.c.rating_count, 0),
         )
         .join(Unit, Unit.id == Experience.unit_id)
         .join(Supplier, Supplier.id == Unit.supplier_id)
+        .outerjoin(ratings, ratings.c.unit_id == Unit.id)
         .where(area_condition(scope, area_id))
-        .group_by(Unit.id, Unit.name, Supplier.name)
+        .group_by(
+            Unit.id,
+            Unit.name,
+            Supplier.name,
+            ratings.c.rated,
+            ratings.c.rating_sum,
+            ratings.c.rating_count,
+        )
     ).all()
     return [
         UnitFacts(row[0], row[1], row[2], *(int(value or 0) for value in row[3:])) for row in rows
     ]
 
 
-def _rated() -> ColumnElement[bool]:
-    """SQL condition: the current experience has at least one theme rating."""
+def _unit_rating_totals(scope: InsightScope, area_id: int) -> Subquery:
+    """Per unit of the area: rated experiences, and the sum and count of their ratings.
+
+    rating_totals covers submitted experiences only, as scope.counted() does.
+    """
+    theme_row = RatingTotal.theme != ALL_THEMES
     return (
-        select(ExperienceRating.experience_id)
-        .where(
-            ExperienceRating.experience_id == Experience.id,
-            ExperienceRating.rating.is_not(None),
+        select(
+            RatingTotal.unit_id,
+            func.sum(case((theme_row, 0), else_=RatingTotal.n)).label("rated"),
+            func.sum(case((theme_row, RatingTotal.total), else_=0)).label("rating_sum"),
+            func.sum(case((theme_row, RatingTotal.n), else_=0)).label("rating_count"),
         )
-        .correlate(Experience)
-        .exists()
-    )
-
-
-def _of_ratings(aggregate: ColumnElement[int]) -> ColumnElement[int]:
-    """The aggregate over the current experience's ratings, as a correlated scalar subquery."""
-    return (
-        select(aggregate)
-        .where(ExperienceRating.experience_id == Experience.id)
-        .correlate(Experience)
-        .scalar_subquery()
+        .where(
+            RatingTotal.agreement_area_id == area_id,
+            RatingTotal.organisation_id.in_(scope.network),
+        )
+        .group_by(RatingTotal.unit_id)
+        .subquery()
     )
 
 

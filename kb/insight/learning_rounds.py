@@ -18,12 +18,13 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from kb.auth.models import User
-from kb.experiences.models import EndReason, Experience, ExperienceRating
+from kb.experiences.models import EndReason, Experience
 from kb.extensions import db
 from kb.findings.models import Finding
 from kb.findings.queries import visible_findings
 from kb.followups.models import Deviation
 from kb.insight.learning_cache import cached
+from kb.insight.models import ALL_THEMES, RatingTotal
 from kb.insight.round_comparison import RatingSums, RoundComparison, RoundOutcomes, compare_rounds
 from kb.insight.scope import InsightScope
 from kb.tenders.models import Contract, TenderRound, contract_units
@@ -79,20 +80,28 @@ def _placed_in(scope: InsightScope, round_ids: Collection[int]) -> list[ColumnEl
 def _rating_sums(
     scope: InsightScope, round_ids: Collection[int]
 ) -> dict[int, dict[Theme, RatingSums]]:
-    rating = ExperienceRating.rating
+    """Per round and theme: count, sum and sum of squares of the network's ratings.
+
+    Read from rating_totals (kept by triggers, submitted experiences only) through the rounds'
+    contracts: a few rows per contract and organisation instead of every rating.
+    """
     rows = db.session.execute(
         select(
             Contract.tender_round_id,
-            ExperienceRating.theme,
-            func.count(rating),
-            func.sum(rating),
-            func.sum(rating * rating),
+            RatingTotal.theme,
+            func.sum(RatingTotal.n),
+            func.sum(RatingTotal.total),
+            func.sum(RatingTotal.total_of_squares),
         )
         .select_from(Contract)
-        .join(Experience, Experience.contract_id == Contract.id)
-        .join(ExperienceRating, ExperienceRating.experience_id == Experience.id)
-        .where(*_placed_in(scope, round_ids), rating.is_not(None))
-        .group_by(Contract.tender_round_id, ExperienceRating.theme)
+        .join(RatingTotal, RatingTotal.contract_id == Contract.id)
+        .where(
+            Contract.tender_round_id.in_(round_ids),
+            RatingTotal.organisation_id.in_(scope.network),
+            RatingTotal.theme != ALL_THEMES,
+        )
+        .group_by(Contract.tender_round_id, RatingTotal.theme)
+        .having(func.sum(RatingTotal.n) > 0)
     ).all()
     sums: dict[int, dict[Theme, RatingSums]] = {}
     for round_id, theme, n, total, squares in rows:
