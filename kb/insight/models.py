@@ -21,15 +21,9 @@ class RatingTotal(Base):
 
     __tablename__ = "rating_totals"
     __table_args__ = (
-        Index(
-            "ix_rating_totals_contract",
-            "contract_id",
-            "organisation_id",
-            "theme",
-            "n",
-            "total",
-            "total_of_squares",
-        ),
+        # The round comparison reads by contract. Not covering: the totals change on every
+        # write, and an index without them keeps those updates cheap (HOT on PostgreSQL).
+        Index("ix_rating_totals_contract_id", "contract_id"),
     )
 
     agreement_area_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

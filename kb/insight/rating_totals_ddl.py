@@ -136,6 +136,34 @@ def _sqlite_trigger(name: str, timing: str, when: str | None, statements: list[s
     return f"CREATE TRIGGER {name} {timing} FOR EACH ROW{condition} BEGIN {body}; END"
 
 
+def _upsert(select_: str) -> str:
+    return (
+        f"INSERT INTO rating_totals ({KEY}, theme, n, total, total_of_squares) {select_}"
+        f" ON CONFLICT ({KEY}, theme) DO UPDATE SET n = rating_totals.n + excluded.n,"
+        " total = rating_totals.total + excluded.total,"
+        " total_of_squares = rating_totals.total_of_squares + excluded.total_of_squares"
+    )
+
+
+def _sqlite_rating_added() -> list[str]:
+    """The bulk path (one row trigger per inserted rating), as two plain upserts.
+
+    A row trigger sees every earlier row's change, so the experience became rated exactly when
+    it has no other non-null rating (the primary key makes every other row another theme).
+    """
+    submitted = f"FROM experiences e WHERE e.id = NEW.experience_id AND e.status = '{SUBMITTED}'"
+    return [
+        _upsert(
+            f"SELECT {_key_of('e')}, NEW.theme, 1, NEW.rating, NEW.rating * NEW.rating {submitted}"
+        ),
+        _upsert(
+            f"SELECT {_key_of('e')}, '{ALL_THEMES}', 1, 0, 0 {submitted} AND NOT EXISTS"
+            " (SELECT 1 FROM experience_ratings r WHERE r.experience_id = NEW.experience_id"
+            " AND r.rating IS NOT NULL AND r.theme <> NEW.theme)"
+        ),
+    ]
+
+
 def sqlite_statements() -> list[str]:
     old_rating, new_rating = _row("OLD", RATING_COLUMNS), _row("NEW", RATING_COLUMNS)
     old_experience = _row("OLD", EXPERIENCE_COLUMNS)
@@ -145,7 +173,7 @@ def sqlite_statements() -> list[str]:
             "rating_totals_ratings_insert",
             "AFTER INSERT ON experience_ratings",
             "NEW.rating IS NOT NULL",
-            rating_change(None, new_rating),
+            _sqlite_rating_added(),
         ),
         _sqlite_trigger(
             "rating_totals_ratings_update",

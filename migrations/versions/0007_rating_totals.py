@@ -29,9 +29,6 @@ down_revision = "0006_api_tokens_import_batches"
 branch_labels = None
 depends_on = None
 
-TOTALS = ["contract_id", "organisation_id", "theme", "n", "total", "total_of_squares"]
-
-
 def upgrade():
     op.create_table(
         "rating_totals",
@@ -52,7 +49,7 @@ def upgrade():
             name=op.f("pk_rating_totals"),
         ),
     )
-    op.create_index("ix_rating_totals_contract", "rating_totals", TOTALS)
+    op.create_index("ix_rating_totals_contract_id", "rating_totals", ["contract_id"])
     dialect = op.get_bind().dialect.name
     for statement in trigger_statements(dialect):
         op.execute(statement)
@@ -62,5 +59,5 @@ def upgrade():
 def downgrade():
     for statement in drop_statements(op.get_bind().dialect.name):
         op.execute(statement)
-    op.drop_index("ix_rating_totals_contract", table_name="rating_totals")
+    op.drop_index("ix_rating_totals_contract_id", table_name="rating_totals")
     op.drop_table("rating_totals")
