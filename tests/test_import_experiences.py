@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from kb.audit.context import Actor, acting_as
 from kb.audit.models import AuditRecord
+from kb.auth.models import Role
 from kb.experiences.models import Experience, ExperienceRating, ExperienceStatus
 from kb.extensions import db
 from kb.imports.models import ImportBatch
@@ -16,7 +17,9 @@ from kb.imports.undo import UndoRefused, undo_batch
 from kb.suppliers.models import AgreementArea, Supplier, Unit
 from kb.tenders.models import Contract, ContractStatus, TenderRound
 from kb.themes import Theme
+from tests.conftest import post_form
 from tests.import_helpers import messages, run, write_csv, write_jsonl
+from tests.test_rating_totals import fresh, stored
 
 AREA = "HVB-hem, akut och utredning"
 EXPERIENCE_HEADER = (
@@ -108,15 +111,17 @@ def test_experiences_import_render_markdown_and_ratings(app, app_db, world, tmp_
             Theme
         )
         assert experience.author_id == world["user"]
-        records = session.scalars(
-            select(AuditRecord).where(AuditRecord.batch_id == result.batch_id)
+        records = list(
+            session.scalars(select(AuditRecord).where(AuditRecord.batch_id == result.batch_id))
         )
-        assert {r.entity for r in records} == {"Experience", "ExperienceRating"}
-        assert session.scalar(
-            select(func.count())
-            .select_from(AuditRecord)
-            .where(AuditRecord.batch_id == result.batch_id)
-        ) == 1 + len(Theme)
+        # One record per bulk-created experience; its ratings are in the same record.
+        assert [(r.entity, r.action) for r in records] == [("Experience", "create")]
+        ratings = records[0].changes["ratings"]
+        assert ratings[0] is None and len(ratings[1]) == len(Theme)
+        assert ratings[1][Theme.GENOMFORANDEPLAN.value] == 4
+        assert ratings[1][Theme.LOKALER.value] is None
+        assert records[0].changes["worked_md"] == [None, "Bra **struktur**."]
+        assert "worked_html" not in records[0].changes
 
 
 def test_experience_reimport_by_external_id_updates(app, app_db, world, tmp_path: Path) -> None:
@@ -240,3 +245,42 @@ def test_undo_refused_when_something_refers_to_created_rows(
         _undo(app, units.batch_id)
     with app_db() as session:
         assert session.scalar(select(Unit).where(Unit.name == "Nya gården")) is not None
+
+
+def test_change_log_shows_a_bulk_created_experiences_ratings(
+    app, client, make, login, world, tmp_path: Path
+) -> None:
+    path = write_csv(tmp_path / "erf.csv", [EXPERIENCE_HEADER, _row(world, "ext-1")])
+    result = run(app, "experiences", path, organisation=world["organisation"], user=world["user"])
+    assert result.ok, messages(result)
+    outsider = make.user(Role.ADMIN)
+    login(make.email_of(make.user(Role.ADMIN, organisation=world["organisation"])))
+    page = client.get("/logg/?entity=Experience").get_data(as_text=True)
+    assert "<dt>ratings</dt>" in page
+    assert f"{Theme.GENOMFORANDEPLAN.value}: 4, " in page
+    assert f"{Theme.LOKALER.value}: –" in page
+    post_form(client, "/logga-ut", {}, form_url="/")
+    login(make.email_of(outsider))  # may not read the experience: its ratings are hidden too
+    page = client.get("/logg/?entity=Experience").get_data(as_text=True)
+    assert '<dt>ratings</dt><dd><span class="before">[dolt]</span>' in page
+    assert f"{Theme.GENOMFORANDEPLAN.value}: 4" not in page
+
+
+def test_bulk_import_keeps_rating_totals_and_their_triggers(
+    app, app_db, world, tmp_path: Path
+) -> None:
+    rows = [_row(world, f"ext-{n}", rating=str(n % 5 + 1)) for n in range(5)]
+    path = write_csv(tmp_path / "erf.csv", [EXPERIENCE_HEADER, *rows])
+    result = run(app, "experiences", path, organisation=world["organisation"])
+    assert result.ok and result.created == 5, messages(result)
+    with app_db() as session:
+        assert stored(session) == fresh(session) != {}
+    _undo(app, result.batch_id)
+    with app_db() as session:
+        assert stored(session) == fresh(session) == {}
+    result = run(app, "experiences", path, organisation=world["organisation"])
+    with app_db() as session:
+        experience = session.scalar(select(Experience).order_by(Experience.id))
+        experience.ratings[0].rating = 5  # the row triggers are back after the import
+        session.commit()
+        assert stored(session) == fresh(session) != {}

@@ -102,17 +102,14 @@ def _report(result: ImportResult) -> None:
     )
 
 
-def _import_all(directory: Path, progress: ProgressBar) -> None:
-    from kb.exchange.everything import import_all  # written by the export-all feature
+def _import_all(directory: Path) -> None:
+    from kb.exchange.cli import import_directory  # progress bar, Swedish errors, summary
 
     if not directory.is_dir():
         raise click.ClickException(
             _("För KIND all ska FILE vara en mapp från flask kb export all.")
         )
-    counts = import_all(directory, progress)
-    progress.finish()
-    for table, count in (counts or {}).items():
-        click.echo(f"{table}: {count}")
+    import_directory(directory)
 
 
 @click.command("import")
@@ -126,12 +123,11 @@ def import_command(
     kind: str, file: Path, dry_run: bool, organisation: str | None, email: str | None
 ) -> None:
     """Importera KIND (suppliers, units, tender_rounds, contracts, experiences) från FILE."""
-    progress = ProgressBar()
     if kind == "all":
         with acting_as(Actor(None, "import", None)):
-            _import_all(file, progress)
-        progress.finish()
+            _import_all(file)
         return
+    progress = ProgressBar()
     if file.is_dir():
         raise click.ClickException(_("FILE ska vara en fil, inte en mapp."))
     user = _user(email)
