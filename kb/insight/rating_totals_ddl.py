@@ -12,8 +12,10 @@ rows that reach n = 0 are deleted. The '*' row changes by [now rated] - [rated b
 "before" is the current count of non-null ratings minus those the statement added plus those it
 removed, so it is right whatever the order of the rows.
 
-- SQLite: row triggers (they see each row's change at once). A deleted experience is handled
-  BEFORE DELETE, while its ratings are still there.
+- SQLite: row triggers (they see each row's change at once); an inserted rating, the bulk
+  path, takes two plain upserts. A deleted experience is handled BEFORE DELETE, while its
+  ratings are still there (with foreign keys switched on, the cascaded deletes then find no
+  experience and change nothing, as on PostgreSQL).
 - PostgreSQL: statement triggers with transition tables (a COPY of 18,000 ratings is one
   aggregate, not 18,000 upserts); a deleted experience is handled in a row BEFORE DELETE
   trigger, because the foreign-key cascade removes its ratings before statement triggers run
@@ -36,16 +38,22 @@ def _key_of(alias: str) -> str:
     )
 
 
-def _apply(deltas: list[str]) -> str:
-    """Add the summed deltas (columns a, u, c, o, theme, n, total, sq) to rating_totals."""
+def _upsert(select_: str) -> str:
+    """Add the rows of select_ (key, theme, n, total, total of squares) to rating_totals."""
     return (
-        f"INSERT INTO rating_totals ({KEY}, theme, n, total, total_of_squares)"
-        " SELECT a, u, c, o, theme, SUM(n), SUM(total), SUM(sq)"
-        f" FROM ({' UNION ALL '.join(deltas)}) AS delta WHERE 1 = 1"
-        " GROUP BY a, u, c, o, theme HAVING SUM(n) <> 0 OR SUM(total) <> 0 OR SUM(sq) <> 0"
+        f"INSERT INTO rating_totals ({KEY}, theme, n, total, total_of_squares) {select_}"
         f" ON CONFLICT ({KEY}, theme) DO UPDATE SET n = rating_totals.n + excluded.n,"
         " total = rating_totals.total + excluded.total,"
         " total_of_squares = rating_totals.total_of_squares + excluded.total_of_squares"
+    )
+
+
+def _apply(deltas: list[str]) -> str:
+    """Add the summed deltas (columns a, u, c, o, theme, n, total, sq) to rating_totals."""
+    return _upsert(
+        "SELECT a, u, c, o, theme, SUM(n), SUM(total), SUM(sq)"
+        f" FROM ({' UNION ALL '.join(deltas)}) AS delta WHERE 1 = 1"
+        " GROUP BY a, u, c, o, theme HAVING SUM(n) <> 0 OR SUM(total) <> 0 OR SUM(sq) <> 0"
     )
 
 
@@ -134,15 +142,6 @@ def _sqlite_trigger(name: str, timing: str, when: str | None, statements: list[s
     condition = f" WHEN {when}" if when else ""
     body = "; ".join(statements)
     return f"CREATE TRIGGER {name} {timing} FOR EACH ROW{condition} BEGIN {body}; END"
-
-
-def _upsert(select_: str) -> str:
-    return (
-        f"INSERT INTO rating_totals ({KEY}, theme, n, total, total_of_squares) {select_}"
-        f" ON CONFLICT ({KEY}, theme) DO UPDATE SET n = rating_totals.n + excluded.n,"
-        " total = rating_totals.total + excluded.total,"
-        " total_of_squares = rating_totals.total_of_squares + excluded.total_of_squares"
-    )
 
 
 def _sqlite_rating_added() -> list[str]:
