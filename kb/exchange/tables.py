@@ -34,7 +34,9 @@ from sqlalchemy import (
 from kb.database import Base
 from kb.imports.base import Progress
 
-DERIVED_TABLES = frozenset({"search_documents", "search_outbox"})
+# Derived tables are rebuilt on import: the search index by a rebuild, the rating totals by
+# their triggers as the ratings are inserted.
+DERIVED_TABLES = frozenset({"search_documents", "search_outbox", "rating_totals"})
 BATCH_SIZE = 1000
 
 
