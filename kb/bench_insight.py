@@ -4,8 +4,7 @@ Generates the demo plus KB_BENCH_INSIGHT_SIZE experiences in all (default 100,00
 as the demo curator with the Flask test client and times at least 50 requests each of the
 area overview (/avtalsomraden/<id>/oversikt), the learning dashboard overall (/larande/) and
 for one area (/larande/?omrade=<id>). Prints median and p95; the target is p95 < 300 ms.
-The dashboard keeps its heavy aggregates until the data changes (kb.insight.learning_cache),
-so it is measured twice: uncached (dropped before every request) and cached.
+Nothing is cached between requests: rating sums come from rating_totals (kept by triggers).
 Set KB_BENCH_DATABASE_URL to a PostgreSQL URL to measure there too (that database is emptied).
 """
 
@@ -26,7 +25,6 @@ from kb.bench_requests import percentiles, signed_in, timed_requests
 from kb.demo.loader import generate_scale, load_demo, refresh_statistics
 from kb.experiences.models import Experience
 from kb.extensions import db
-from kb.insight.learning_cache import forget_all
 from kb.tenders.models import TenderRound
 
 SIZE = int(os.environ.get("KB_BENCH_INSIGHT_SIZE", "100000"))
@@ -61,8 +59,8 @@ def _build(app: Flask, url: str) -> tuple[int, int]:
         return experiences, _busiest_area_with_chained_rounds()
 
 
-def _measure(app: Flask, label: str, name: str, url: str, *, cold: bool = False) -> None:
-    """Time REQUESTS requests; cold drops the learning dashboard's kept aggregates each time."""
+def _measure(app: Flask, label: str, name: str, url: str) -> None:
+    """Time REQUESTS requests of url."""
     client = signed_in(app, CURATOR)
     first = client.get(url)
     if first.status_code == 404:
@@ -71,9 +69,6 @@ def _measure(app: Flask, label: str, name: str, url: str, *, cold: bool = False)
     assert first.status_code == 200, f"{url} answered {first.status_code}"
 
     def request(_number: int) -> None:
-        if cold:
-            with app.app_context():
-                forget_all()
         response = client.get(url)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
 
@@ -95,8 +90,7 @@ def run(label: str, url: str, folder: Path) -> None:
     print(f"{label}: {experiences} experiences; area {area_id}; {REQUESTS} requests per page")
     _measure(app, label, "area overview", f"/avtalsomraden/{area_id}/oversikt")
     for name, page in (("overall", "/larande/"), ("one area", f"/larande/?omrade={area_id}")):
-        _measure(app, label, f"learning, {name}, uncached", page, cold=True)
-        _measure(app, label, f"learning, {name}, cached", page)
+        _measure(app, label, f"learning, {name}", page)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

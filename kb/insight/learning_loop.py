@@ -15,7 +15,6 @@ from flask_babel import gettext as _
 from kb.auth.models import User
 from kb.insight.chart_data import ChartData, Series
 from kb.insight.figures import FigureSet, Table
-from kb.insight.learning_cache import cached
 from kb.insight.learning_flow import (
     AppliedShare,
     MonthFigures,
@@ -61,10 +60,7 @@ def learning_dashboard(user: User, area: AgreementArea | None, today: date) -> L
     area_id = area.id if area else None
     scope = scope_for(user)
     figures = FigureSet(f"larande-{area_id}" if area_id else "larande")
-    months = cached(
-        ("monthly", scope.network, scope.readable, scope.min_group_size, area_id),
-        lambda: monthly_submissions(scope, area_id),
-    )
+    months = monthly_submissions(scope, area_id)
     figures.add(MONTHLY, _monthly_chart(months), lambda d: line_chart(d, chart_id=MONTHLY))
     figures.add(
         IN_TIME,

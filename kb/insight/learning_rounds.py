@@ -1,8 +1,8 @@
 """Round against round: the outcomes of chained tender rounds, aggregated in SQL and compared.
 
 An experience belongs to the round of the contract it was placed under; off-contract
-placements belong to no round. Per round and theme the ratings are summed in one GROUP BY
-(count, sum, sum of squares); placements, ended placements and breakdowns in another;
+placements belong to no round. Per round and theme the ratings' count, sum and sum of squares
+are read from the stored totals (rating_totals, kept by triggers); placements, ended placements and breakdowns in another;
 deviations recorded against the round's contracts, or against a unit under one of its
 contracts during the round's contract period, in a third. A theme counts as changed when
 a finding with that theme, visible to the viewer, was applied in the later round (the
@@ -23,7 +23,6 @@ from kb.extensions import db
 from kb.findings.models import Finding
 from kb.findings.queries import visible_findings
 from kb.followups.models import Deviation
-from kb.insight.learning_cache import cached
 from kb.insight.models import ALL_THEMES, RatingTotal
 from kb.insight.round_comparison import RatingSums, RoundComparison, RoundOutcomes, compare_rounds
 from kb.insight.scope import InsightScope
@@ -205,23 +204,15 @@ class RoundData:
 
 
 def round_data(user: User, scope: InsightScope, pairs: Iterable[RoundPair]) -> RoundData:
-    """Aggregate the rounds of the pairs; the outcome sums are kept until the data changes."""
+    """Aggregate the outcomes of the rounds of the pairs."""
     pairs = list(pairs)
     round_ids = frozenset(r.id for pair in pairs for r in (pair.before, pair.after))
     if not round_ids:
         return RoundData({}, {}, {}, {})
-    ratings, placements, deviations = cached(
-        ("rounds", scope.network, scope.readable, round_ids),
-        lambda: (
-            _rating_sums(scope, round_ids),
-            _placements(scope, round_ids),
-            _deviations(scope, round_ids),
-        ),
-    )
     return RoundData(
-        ratings=ratings,
-        placements=placements,
-        deviations=deviations,
+        ratings=_rating_sums(scope, round_ids),
+        placements=_placements(scope, round_ids),
+        deviations=_deviations(scope, round_ids),
         changed=_changed_themes(user, {pair.after.id for pair in pairs}),
     )
 
