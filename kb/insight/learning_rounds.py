@@ -2,11 +2,11 @@
 
 An experience belongs to the round of the contract it was placed under; off-contract
 placements belong to no round. Per round and theme the ratings' count, sum and sum of squares
-are read from the stored totals (rating_totals, kept by triggers); placements, ended placements and breakdowns in another;
-deviations recorded against the round's contracts, or against a unit under one of its
-contracts during the round's contract period, in a third. A theme counts as changed when
-a finding with that theme, visible to the viewer, was applied in the later round (the
-finalised tender draft of that round used it).
+are read from the stored totals (rating_totals, kept by triggers); placements, ended
+placements and breakdowns are counted in one GROUP BY; deviations recorded against the
+round's contracts, or against a unit under one of its contracts during the round's contract
+period, in another. A theme counts as changed when a finding with that theme, visible to the
+viewer, was applied in the later round (the finalised tender draft of that round used it).
 """
 
 from __future__ import annotations

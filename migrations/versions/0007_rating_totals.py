@@ -29,6 +29,7 @@ down_revision = "0006_api_tokens_import_batches"
 branch_labels = None
 depends_on = None
 
+
 def upgrade():
     op.create_table(
         "rating_totals",
