@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ from kb.tenders.models import Contract, ProcurementForm, TenderRound, TenderRoun
 from kb.themes import Theme
 
 REPO = Path(__file__).resolve().parents[1]
-OCDS_DIR = REPO.parent / "shared" / "ocds-1.1"
+# KB_OCDS_SCHEMA_DIR points elsewhere when the checkout is not beside ../shared (see .ci/run).
+OCDS_DIR = Path(os.environ.get("KB_OCDS_SCHEMA_DIR") or REPO.parent / "shared" / "ocds-1.1")
 EXTENSION_DIR = REPO / "docs" / "ocds-extension"
 DEMO_ACTOR = Actor(None, "demo", None)
 
