@@ -5,7 +5,8 @@ the index, then runs 200+ realistic one-to-three-word queries, plain and with tw
 filters. A plain SQLite FTS5 table over the same texts is the baseline.
 
 Whoosh runs on SQLite. Set KB_BENCH_DATABASE_URL to a PostgreSQL URL to measure the postgres
-backend there too (that database is emptied).
+backend there too (that database is emptied). KB_BENCH_SEARCH_BACKENDS ("whoosh,postgres" by
+default) picks which of the two are measured.
 """
 
 from __future__ import annotations
@@ -172,10 +173,14 @@ def _drain_latency(app, backend) -> float:  # type: ignore[no-untyped-def]
 def main() -> None:
     sizes = [int(s) for s in os.environ.get("KB_BENCH_SEARCH_SIZES", "10000,100000").split(",")]
     postgres_url = os.environ.get("KB_BENCH_DATABASE_URL")
+    backends = os.environ.get("KB_BENCH_SEARCH_BACKENDS", "whoosh,postgres").split(",")
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder)
-            run_size("whoosh", f"sqlite:///{path / 'bench.sqlite'}", path, size)
+            if "whoosh" in backends:
+                run_size("whoosh", f"sqlite:///{path / 'bench.sqlite'}", path, size)
+            if "postgres" not in backends:
+                continue
             if postgres_url:
                 run_size("postgres", postgres_url, path, size)
             else:

@@ -4,11 +4,11 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kb.database import Audited, Base, LabelledEnum, TimestampMixin, enum_column
+from kb.database import Audited, Base, LabelledEnum, TimestampMixin, enum_column, utcnow
 from kb.organisations.models import Organisation
 
 
@@ -28,6 +28,7 @@ class User(Audited, UserMixin, TimestampMixin, Base):
         "failed_login_count",
         "locked_until",
         "last_login_at",
+        "session_version",
     )
     __audit_redact__ = ("password_hash",)
 
@@ -42,6 +43,9 @@ class User(Audited, UserMixin, TimestampMixin, Base):
     failed_login_count: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Part of the id kept in the session cookie: raising it signs the user out everywhere
+    # (on a password change or deactivation).
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organisation: Mapped[Organisation] = relationship(back_populates="users")
     role_links: Mapped[list[UserRole]] = relationship(
@@ -83,3 +87,16 @@ class UserRole(Audited, Base):
     role: Mapped[Role] = mapped_column(enum_column(Role, "role"), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_links")
+
+
+class LoginFailure(Base):
+    """A failed sign-in from one address, for the per-address limit; old rows are pruned."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (
+        Index("ix_login_failures_ip_address_occurred_at", "ip_address", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ip_address: Mapped[str] = mapped_column(String(45))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -184,6 +184,8 @@ class Experience(Audited, Searchable, TimestampMixin, Base):
     )
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
     submission_key: Mapped[str | None] = mapped_column(String(36), unique=True)
+    # Set when the retention rule removed the narrative; the structured ratings stay.
+    narrative_removed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation: Mapped[Organisation] = relationship()
     author: Mapped[User | None] = relationship()

@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     String,
     Text,
     UniqueConstraint,
@@ -104,6 +105,9 @@ class Finding(Audited, Searchable, TimestampMixin, Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     applied_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Raised by every edit; a form carries the version it was read at, so two editors of one
+    # finding get a conflict instead of a silent overwrite.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     organisation: Mapped[Organisation] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String, Text
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kb.database import Base, utcnow
@@ -22,3 +22,16 @@ class SearchOutbox(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     available_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class ConsistencyCheck(Base):
+    """The outcome of one check of the search index or the outbox, for the auditor's report."""
+
+    __tablename__ = "consistency_checks"
+    __table_args__ = (Index("ix_consistency_checks_kind_ran_at", "kind", "ran_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    ran_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    summary: Mapped[str] = mapped_column(Text, default="")
