@@ -64,6 +64,18 @@ class Config:
 
     LOGIN_MAX_FAILURES = int(os.environ.get("KB_LOGIN_MAX_FAILURES", "5"))
     LOGIN_LOCKOUT_MINUTES = int(os.environ.get("KB_LOGIN_LOCKOUT_MINUTES", "15"))
+    # Per client address, whatever the account: this many failed sign-ins within the window
+    # refuse further attempts from that address until the window has passed.
+    LOGIN_IP_MAX_FAILURES = int(os.environ.get("KB_LOGIN_IP_MAX_FAILURES", "20"))
+    LOGIN_IP_WINDOW_MINUTES = int(os.environ.get("KB_LOGIN_IP_WINDOW_MINUTES", "15"))
+    PASSWORD_MIN_LENGTH = int(os.environ.get("KB_PASSWORD_MIN_LENGTH", "12"))
+    # Strict-Transport-Security is sent in production only (a development server has no TLS).
+    HSTS_SECONDS = int(os.environ.get("KB_HSTS_SECONDS", "31536000"))
+    # Retention (flask kb retention): experience narratives older than this many years are
+    # anonymised ("anonymise": the free text is replaced) or removed ("remove": emptied);
+    # the structured ratings that feed the aggregates stay. 0 turns the rule off.
+    RETENTION_YEARS = int(os.environ.get("KB_RETENTION_YEARS", "10"))
+    RETENTION_ACTION = os.environ.get("KB_RETENTION_ACTION", "anonymise")
     MIN_GROUP_SIZE = int(os.environ.get("KB_MIN_GROUP_SIZE", "3"))
     # A supplier is flagged for an event-driven follow-up (kb/deviations/flags.py) when, within
     # the window, it has this many deviations, or this many critical, or this many high or worse.
