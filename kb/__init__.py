@@ -73,7 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.followups.routes import bp as followups_bp
     from kb.imports.routes import bp as imports_bp
     from kb.insight.routes import bp as insight_bp
-    from kb.main import navigation, template_helpers
+    from kb.main import navigation, security, template_helpers
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
     from kb.requirements.routes import bp as requirements_bp
@@ -106,3 +106,4 @@ def _register_blueprints(app: Flask) -> None:
     navigation.init_app(app)
     template_helpers.init_app(app)
     register_error_handlers(app)
+    security.init_app(app)
