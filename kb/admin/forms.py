@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from stdnum.se import orgnr
@@ -14,8 +15,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from kb.admin.services import MIN_PASSWORD_LENGTH
 from kb.auth.models import Role
+from kb.auth.passwords import password_problems
 from kb.forms import MultiCheckboxField, enum_choices
 from kb.organisations.models import OrganisationKind
 
@@ -60,20 +61,32 @@ class UserForm(FlaskForm):
     active = BooleanField(_l("Aktivt konto"), default=True)
     password = PasswordField(
         _l("Nytt lösenord"),
-        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
-        description=_l("Minst 12 tecken. Lämna tomt för att behålla nuvarande lösenord."),
+        validators=[Optional()],
+        description=_l(
+            "Lämna tomt för att behålla nuvarande lösenord. Ett nytt lösenord loggar ut "
+            "användaren på alla enheter."
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField(_l("Spara"))
+
+    def validate_password(self, field: PasswordField) -> None:
+        """The password rules of kb.auth.passwords, for a password the admin sets."""
+        if not field.data:
+            return
+        problems = password_problems(
+            field.data,
+            current_app.config["PASSWORD_MIN_LENGTH"],
+            email=self.email.data or "",
+            name=self.name.data or "",
+        )
+        if problems:
+            raise ValidationError(" ".join(problems))
 
 
 class NewUserForm(UserForm):
     password = PasswordField(
         _l("Lösenord"),
-        validators=[
-            DataRequired(_l("Fyll i ett lösenord.")),
-            Length(min=MIN_PASSWORD_LENGTH, max=200),
-        ],
-        description=_l("Minst 12 tecken."),
+        validators=[DataRequired(_l("Fyll i ett lösenord."))],
         render_kw={"autocomplete": "new-password"},
     )

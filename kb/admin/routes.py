@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -88,6 +88,12 @@ def _user_form(user: User | None) -> UserForm:
     )
     if user is not None and not form.is_submitted():
         form.roles.data = sorted(role.value for role in user.roles)
+    rules = _(
+        "Minst %(count)d tecken, inte ett vanligt lösenord, inte bara siffror och inte "
+        "personens namn eller e-postadress.",
+        count=current_app.config["PASSWORD_MIN_LENGTH"],
+    )
+    form.password.description = f"{rules} {form.password.description or ''}".strip()
     return form
 
 
@@ -113,6 +119,8 @@ def edit_user(user_id: int | None) -> Response | str:
             form[error.field or "email"].errors.append(str(error))
         else:
             db.session.commit()
+            if user is not None and user.id == current_user.id:
+                login_user(user)  # a new own password ended every session, this one too
             flash(_("Kontot för %(name)s är sparat.", name=data.name), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)

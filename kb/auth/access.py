@@ -49,13 +49,21 @@ def _require_sign_in() -> Any:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
+def load_user(session_id: str) -> User | None:
+    """The active user whose current session id ("<id>:<session version>") this is.
+
+    A cookie from before the last password change or deactivation carries an older version,
+    and a cookie of the old form "<id>" none: both sign no one in.
+    """
     if is_api_request():  # the API never accepts the browser session, only a token
         return None
-    if not user_id.isdigit():
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or len(session_id) > 40:
         return None
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
 
 
 def init_app(app: Flask) -> None:

@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from kb.auth.passwords import MAX_LENGTH
 
 
 class LoginForm(FlaskForm):
@@ -12,7 +14,32 @@ class LoginForm(FlaskForm):
     )
     password = PasswordField(
         _l("Lösenord"),
-        validators=[DataRequired(_l("Fyll i ditt lösenord.")), Length(max=200)],
+        validators=[DataRequired(_l("Fyll i ditt lösenord.")), Length(max=MAX_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField(_l("Logga in"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Nuvarande lösenord"),
+        validators=[
+            DataRequired(_l("Fyll i ditt nuvarande lösenord.")),
+            Length(max=MAX_LENGTH),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        _l("Nytt lösenord"),
+        validators=[DataRequired(_l("Fyll i ett nytt lösenord."))],
+        render_kw={"autocomplete": "new-password"},
+    )
+    repeat_password = PasswordField(
+        _l("Upprepa det nya lösenordet"),
+        validators=[
+            DataRequired(_l("Skriv det nya lösenordet en gång till.")),
+            EqualTo("new_password", _l("Lösenorden är inte likadana.")),
+        ],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField(_l("Byt lösenord"))

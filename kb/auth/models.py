@@ -5,9 +5,11 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
+from sqlalchemy import inspect as inspect_state
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from werkzeug.security import check_password_hash
 
+from kb.auth.passwords import hash_password
 from kb.database import Audited, Base, LabelledEnum, TimestampMixin, enum_column, utcnow
 from kb.organisations.models import Organisation
 
@@ -65,10 +67,27 @@ class User(Audited, UserMixin, TimestampMixin, Base):
         return bool(self.roles.intersection(roles))
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        """Set a new password and sign the user out of every existing session."""
+        self.password_hash = hash_password(password)
+        self.end_sessions()
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def end_sessions(self) -> None:
+        """Make every session cookie issued so far stop working (a new user has none)."""
+        if inspect_state(self).has_identity:
+            self.session_version = (self.session_version or 1) + 1
+
+    @validates("active")
+    def _end_sessions_on_deactivation(self, _key: str, active: bool) -> bool:
+        if self.active and not active:
+            self.end_sessions()
+        return active
+
+    def get_id(self) -> str:
+        """The id kept in the session: "<user id>:<session version>" (see kb.auth.access)."""
+        return f"{self.id}:{self.session_version or 1}"
 
     @property
     def is_active(self) -> bool:

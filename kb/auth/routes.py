@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from math import ceil
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -9,8 +10,15 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
-from kb.auth.forms import LoginForm
-from kb.auth.services import LockoutPolicy, LoginRefusedError, authenticate
+from kb.auth.forms import ChangePasswordForm, LoginForm
+from kb.auth.rate_limit import AddressLimit, normalise_address, record_failure, refused_until
+from kb.auth.services import (
+    LockoutPolicy,
+    LoginRefusedError,
+    PasswordChangeRefusedError,
+    authenticate,
+    change_password,
+)
 from kb.database import utcnow
 from kb.extensions import db
 
@@ -22,6 +30,26 @@ def _lockout_policy() -> LockoutPolicy:
         max_failures=current_app.config["LOGIN_MAX_FAILURES"],
         lockout=timedelta(minutes=current_app.config["LOGIN_LOCKOUT_MINUTES"]),
     )
+
+
+def _address_limit() -> AddressLimit:
+    return AddressLimit(
+        max_failures=current_app.config["LOGIN_IP_MAX_FAILURES"],
+        window=timedelta(minutes=current_app.config["LOGIN_IP_WINDOW_MINUTES"]),
+    )
+
+
+def _too_many_attempts(form: LoginForm, until: datetime) -> tuple[str, int, dict[str, str]]:
+    flash(
+        _(
+            "För många misslyckade inloggningar från din adress. Du kan försöka igen "
+            "%(time)s. Kontakta administratören om du har glömt ditt lösenord.",
+            time=format_datetime(until, "short"),
+        ),
+        "error",
+    )
+    wait = max(1, ceil((until - utcnow()).total_seconds()))
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
 
 
 def _refusal_message(refusal: LoginRefusedError) -> str:
@@ -48,10 +76,15 @@ def login() -> Response | str:
         return redirect(url_for("main.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        now, address = utcnow(), normalise_address(request.remote_addr)
+        until = refused_until(address, now, _address_limit())
+        if until is not None:
+            return _too_many_attempts(form, until)
         try:
-            user = authenticate(form.email.data, form.password.data, utcnow(), _lockout_policy())
+            user = authenticate(form.email.data, form.password.data, now, _lockout_policy())
         except LoginRefusedError as refusal:
-            db.session.commit()  # keep the failure count
+            record_failure(address, now, _address_limit())
+            db.session.commit()  # keep the failure counts
             flash(_refusal_message(refusal), "error")
             return render_template("auth/login.html", form=form), 401
         db.session.commit()
@@ -65,3 +98,28 @@ def logout() -> Response:
     logout_user()
     flash(_("Du är utloggad."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/profil/losenord", methods=["GET", "POST"])
+def change_own_password() -> Response | tuple[str, int]:
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            change_password(
+                user,
+                form.current_password.data,
+                form.new_password.data,
+                current_app.config["PASSWORD_MIN_LENGTH"],
+            )
+        except PasswordChangeRefusedError as refusal:
+            db.session.rollback()
+            for name, messages in refusal.errors.items():
+                form[name].errors.extend(messages)
+        else:
+            db.session.commit()
+            login_user(user)  # this session carries the new session version; all others end
+            flash(_("Ditt lösenord är bytt. Du är utloggad på alla andra enheter."), "success")
+            return redirect(url_for("profile.index"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/change_password.html", form=form), status
