@@ -6,8 +6,10 @@ Runs on PostgreSQL only: skipped without KB_TEST_DATABASE_URL, failed with KB_RE
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -362,3 +364,35 @@ def test_broad_queries_rank_the_newest_matches_then_list_the_rest(app, world, pg
     assert len(dates) >= 4 and pages[0].total == len(dates) and not pages[-1].hits
     assert set(keys[:2]) == set(newest[:2]) and keys[2:] == newest[2:]
     assert pages[0].hits[0].score >= pages[1].hits[0].score > 0
+
+
+def _migration_0009():  # type: ignore[no-untyped-def]
+    path = Path(__file__).resolve().parents[1] / "migrations/versions/0009_search_facet_sets.py"
+    spec = importlib.util.spec_from_file_location("migration_0009", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_each_document_points_at_the_facet_sets_of_its_own_values(app, world, pg):
+    """The facet counts come from search_facet_sets: a document pointing at another
+    combination would be counted under values it does not have. The signatures computed in
+    Python (pg_models) must equal the SQL ones the migration filled existing rows with."""
+    migration = _migration_0009()
+    with pg.connect() as connection:
+        rows = connection.execute(
+            text(
+                f"SELECT {migration.FACET_SIGNATURE_SQL}, f.signature, f.kind, f.year,"
+                " f.supplier_id, f.organisation_id, f.status, f.area_ids, d.kind, d.year,"
+                " d.supplier_id, d.organisation_id, d.status, d.area_ids,"
+                f" {migration.THEME_SIGNATURE_SQL}, t.signature, t.themes, d.themes"
+                " FROM search_documents d JOIN search_facet_sets f ON f.id = d.facet_set_id"
+                " JOIN search_facet_sets t ON t.id = d.theme_set_id"
+            )
+        ).all()
+        documents = connection.scalar(select(func.count()).select_from(TABLE))
+    assert len(rows) == documents > 0
+    for row in rows:
+        assert row[0] == row[1] and row[14] == row[15]
+        assert tuple(row[2:8]) == tuple(row[8:14]) and row[16] == row[17]
+    assert any(None in row[3:7] for row in rows)  # NULL values are signed too

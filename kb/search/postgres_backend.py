@@ -68,7 +68,12 @@ from kb.search.backend import (
     SearchUnavailableError,
 )
 from kb.search.documents import SearchDocument
-from kb.search.pg_models import SearchDocumentRow
+from kb.search.pg_models import (
+    SearchDocumentRow,
+    SearchFacetSet,
+    facet_signature,
+    theme_signature,
+)
 from kb.search.postgres_query import (
     access_lexeme,
     lexeme,
@@ -91,6 +96,8 @@ PLANNER_SETTINGS = (
     " set_config('work_mem', '64MB', true)"
 )
 TABLE = SearchDocumentRow.__table__
+FACET_SETS = SearchFacetSet.__table__
+FACET_SET_VALUES = ("kind", "year", "supplier_id", "organisation_id", "status", "area_ids")
 COLUMNS = [column.name for column in TABLE.columns]
 SWEDISH = literal_column("'swedish'::regconfig")
 
@@ -184,22 +191,63 @@ def _quoted(term: str) -> str:
     return lexeme(term)
 
 
-def _row(document: SearchDocument) -> dict:
+def _facet_values(document: SearchDocument) -> dict:
     return {
-        "key": document.key,
         "kind": document.kind,
-        "title": document.title,
-        "body": document.body,
-        "date": document.date,
         "year": document.date.year if document.date else None,
         "area_ids": list(document.area_ids),
         "supplier_id": document.supplier_id,
         "organisation_id": document.organisation_id,
         "themes": list(document.themes),
         "status": document.status,
+    }
+
+
+def _row(document: SearchDocument, set_ids: dict[str, int]) -> dict:
+    row = _facet_values(document) | {
+        "key": document.key,
+        "title": document.title,
+        "body": document.body,
+        "date": document.date,
         "access": list(document.access),
         "terms": tsvector_literal(document.title, document.body, document.access),
     }
+    return _with_set_ids(row, set_ids)
+
+
+def _facet_set_ids(connection: Connection, rows: Iterable[dict]) -> dict[str, int]:
+    """The id of each row's facet and theme signature, adding the combinations not yet
+    stored (in signature order, so that two writers adding the same ones cannot deadlock)."""
+    wanted: dict[str, dict] = {}
+    for row in rows:
+        wanted.setdefault(facet_signature(row), {name: row[name] for name in FACET_SET_VALUES})
+        wanted.setdefault(theme_signature(row), {"themes": row["themes"]})
+    empty = dict.fromkeys((*FACET_SET_VALUES, "themes"))
+    ids = dict(_stored_sets(connection, list(wanted)))
+    missing = sorted(set(wanted) - set(ids))
+    if missing:
+        connection.execute(
+            insert(FACET_SETS).on_conflict_do_nothing(index_elements=["signature"]),
+            [empty | wanted[signature] | {"signature": signature} for signature in missing],
+        )
+        ids |= dict(_stored_sets(connection, missing))
+    return ids
+
+
+def _with_set_ids(row: dict, ids: dict[str, int]) -> dict:
+    row["facet_set_id"] = ids[facet_signature(row)]
+    row["theme_set_id"] = ids[theme_signature(row)]
+    return row
+
+
+def _stored_sets(connection: Connection, signatures: list[str]) -> list[tuple[str, int]]:
+    found = []
+    for start in range(0, len(signatures), 1000):
+        chunk = signatures[start : start + 1000]
+        found += connection.execute(
+            select(FACET_SETS.c.signature, FACET_SETS.c.id).where(FACET_SETS.c.signature.in_(chunk))
+        ).all()
+    return [tuple(pair) for pair in found]
 
 
 def _learn(documents: Sequence[SearchDocument]) -> None:
@@ -310,9 +358,10 @@ class PostgresBackend:
         if not documents:
             return
         _learn(documents)
-        rows = {document.key: _row(document) for document in documents}
         connection = db.session.connection()
         _set_lock_timeout(connection)
+        set_ids = _facet_set_ids(connection, map(_facet_values, documents))
+        rows = {document.key: _row(document, set_ids) for document in documents}
         # In key order, so that two drainers touching the same documents cannot deadlock.
         parameters = [{f"v_{n}": v for n, v in rows[key].items()} for key in sorted(rows)]
         connection.execute(UPSERT, parameters)
@@ -331,6 +380,7 @@ class PostgresBackend:
         drained meanwhile is either in what we read or applied after we commit."""
         with db.engine.begin() as connection:
             TABLE.create(connection, checkfirst=True)
+            FACET_SETS.create(connection, checkfirst=True)
             _set_lock_timeout(connection)
             connection.execute(text("LOCK TABLE search_documents IN EXCLUSIVE MODE"))
             documents = list(documents)
@@ -343,12 +393,13 @@ class PostgresBackend:
     def _copy(self, connection: Connection, documents: list[SearchDocument]) -> None:
         """COPY the rows into a staging table, then insert them with their swedish terms."""
         names = ", ".join(COLUMNS)
+        set_ids = _facet_set_ids(connection, map(_facet_values, documents))
         connection.execute(text(STAGING_TABLE))
         with (
             connection.connection.driver_connection.cursor() as cursor,
             cursor.copy(f"COPY search_documents_staging ({names}) FROM STDIN") as copy,
         ):
             for document in documents:
-                row = _row(document)
+                row = _row(document, set_ids)
                 copy.write_row([row[name] for name in COLUMNS])
         connection.execute(FROM_STAGING)

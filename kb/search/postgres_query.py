@@ -188,17 +188,22 @@ SCALAR_FACETS = {  # facet: column; each is one grouping set
 }
 SEARCH_SQL = f"""
 WITH matched AS MATERIALIZED (
-  SELECT d.key, d.date, d.kind, d.year, d.supplier_id, d.organisation_id, d.status,
-         d.area_ids, d.themes
+  SELECT d.key, d.date, d.facet_set_id, d.theme_set_id
   FROM search_documents d
   WHERE d.terms @@ CAST(:query AS tsquery)
     AND (d.access && CAST(:tokens AS text[])) IS TRUE{{filters}}
 ),
-combos AS (  -- two hash tables over the matches; the facets come from their few rows
-  SELECT GROUPING(themes) = 0 AS by_theme, {", ".join(SCALAR_FACETS.values())}, area_ids,
-         themes, count(*) AS n
+per_set AS (  -- the matches counted per facet set and per theme set: two small hash tables
+  SELECT GROUPING(theme_set_id) = 0 AS by_theme,
+         CASE WHEN GROUPING(theme_set_id) = 0 THEN theme_set_id ELSE facet_set_id END AS set_id,
+         count(*) AS n
   FROM matched
-  GROUP BY GROUPING SETS (({", ".join(SCALAR_FACETS.values())}, area_ids), (themes))
+  GROUP BY GROUPING SETS ((facet_set_id), (theme_set_id))
+),
+combos AS (  -- the few sets' values
+  SELECT p.by_theme, {", ".join(f"s.{c}" for c in SCALAR_FACETS.values())}, s.area_ids,
+         s.themes, p.n
+  FROM per_set p JOIN search_facet_sets s ON s.id = p.set_id
 ),
 counts AS (
   SELECT CASE {" ".join(f"WHEN GROUPING({c}) = 0 THEN '{f}'" for f, c in SCALAR_FACETS.items())}
