@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
     from kb.requirements.routes import bp as requirements_bp
+    from kb.retention.routes import bp as retention_bp
     from kb.search.routes import bp as search_bp
     from kb.suppliers.routes import bp as suppliers_bp
     from kb.tender_drafts.routes import bp as drafts_bp
@@ -101,6 +102,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(profile_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(retention_bp)
     app.cli.add_command(kb_cli)
     access.init_app(app)
     navigation.init_app(app)

@@ -19,16 +19,27 @@ from kb.admin.services import (
 )
 from kb.api.cli import token_cli
 from kb.audit.context import Actor, acting_as
+from kb.audit.report_cli import audit_report_command
 from kb.auth.models import Role
 from kb.backup.cli import backup_command, restore_command
 from kb.exchange.cli import export_cli
 from kb.extensions import db
 from kb.imports.cli import import_command
 from kb.organisations.models import Organisation, OrganisationKind
+from kb.retention.cli import retention_command
 from kb.search.cli import search_cli
 
 kb_cli = AppGroup("kb", help="Kunskapsbanken: demodata och administration.")
-for command in (search_cli, import_command, export_cli, token_cli, backup_command, restore_command):
+for command in (
+    search_cli,
+    import_command,
+    export_cli,
+    token_cli,
+    backup_command,
+    restore_command,
+    retention_command,
+    audit_report_command,
+):
     kb_cli.add_command(command)
 CLI_ACTOR = Actor(None, "cli", None)
 

@@ -288,6 +288,8 @@ EXPERIENCE = obj(
         "worked_html": STRING,
         "not_worked_html": STRING,
         "advice_html": STRING,
+        "narrative_removed_at": nullable(DATETIME),
+        "narrative_notice": nullable(STRING),
         "submission_key": nullable(STRING),
         "submitted_at": nullable(DATETIME),
         "created_at": DATETIME,

@@ -10,6 +10,7 @@ from kb.experiences.models import Experience
 from kb.findings.evidence import EvidenceItem, EvidenceSummary
 from kb.findings.models import Finding
 from kb.requirements.models import Requirement, RequirementVersion
+from kb.retention.rule import notice_for
 from kb.suppliers.models import AgreementArea, Supplier, Unit
 from kb.tenders.models import Contract, TenderRound
 from kb.themes import Theme
@@ -278,6 +279,8 @@ def experience_item(experience: Experience, viewer_id: int) -> dict:
         "worked_html": experience.worked_html,
         "not_worked_html": experience.not_worked_html,
         "advice_html": experience.advice_html,
+        "narrative_removed_at": iso(experience.narrative_removed_at),
+        "narrative_notice": notice_for(experience),
         "submission_key": experience.submission_key if experience.author_id == viewer_id else None,
         "submitted_at": iso(experience.submitted_at),
         "created_at": iso(experience.created_at),
