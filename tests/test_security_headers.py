@@ -14,6 +14,7 @@ from flask import Flask, abort, request
 from config import TestConfig
 from kb import create_app
 from kb.auth.models import Role
+from kb.extensions import db as kb_db
 from kb.main.security import CONTENT_SECURITY_POLICY
 from tests.conftest import post_form
 from tests.test_api_tokens import bearer, make_token
@@ -130,19 +131,41 @@ def test_every_kind_of_response_carries_the_headers(app, client, make, login, ap
         response.close()
 
 
-def production_app(database_url: str, tmp_path: Path, **settings) -> Flask:
-    class ProductionTestConfig(TestConfig):
-        ENVIRONMENT = "production"
-        HSTS_SECONDS = 63072000
-
-    return create_app(
-        ProductionTestConfig,
-        {"SQLALCHEMY_DATABASE_URI": database_url, "INSTANCE_PATH": tmp_path / "prod", **settings},
-    )
+class ProductionTestConfig(TestConfig):
+    ENVIRONMENT = "production"
+    HSTS_SECONDS = 63072000
 
 
-def test_hsts_is_sent_in_production_only(database_url, tmp_path):
-    app = production_app(database_url, tmp_path)
+@pytest.fixture
+def production_app(database_url: str, tmp_path: Path):
+    """Make apps in production mode on the test database; their connections close after."""
+    made: list[Flask] = []
+
+    def make_app(**settings) -> Flask:
+        app = create_app(
+            ProductionTestConfig,
+            {
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "INSTANCE_PATH": tmp_path / f"prod{len(made)}",
+                **settings,
+            },
+        )
+        made.append(app)
+        return app
+
+    yield make_app
+    for app in made:
+        dispose(app)
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        kb_db.session.remove()
+        kb_db.engine.dispose()
+
+
+def test_hsts_is_sent_in_production_only(production_app):
+    app = production_app()
     client = app.test_client()
     for path in ("/logga-in", "/", "/static/app.css", "/api/v1/units", "/finns-inte"):
         response = client.get(path)
@@ -155,9 +178,9 @@ def test_hsts_is_sent_in_production_only(database_url, tmp_path):
 
 @pytest.mark.parametrize("hops", [0, 1])
 def test_proxy_fix_takes_the_client_address_from_the_proxy_only_when_configured(
-    database_url, tmp_path, hops
+    production_app, hops
 ):
-    app = production_app(database_url, tmp_path, PROXY_FIX_HOPS=hops)
+    app = production_app(PROXY_FIX_HOPS=hops)
     seen = {}
 
     @app.before_request

@@ -19,6 +19,7 @@ from kb.organisations.models import OrganisationKind
 from tests.conftest import post_form
 from tests.factories import Factory
 from tests.test_api_tokens import bearer, error_code, make_token
+from tests.test_security_headers import dispose
 
 NEW_PASSWORD = "fem gröna ankor simmar"
 
@@ -244,6 +245,13 @@ def test_production_cookies_are_secure_httponly_and_lax(
             "SEARCH_SYNC": "off",
         },
     )
+    try:
+        check_production_sign_in(app, make)
+    finally:
+        dispose(app)
+
+
+def check_production_sign_in(app, make) -> None:
     client = app.test_client()
     base = {"base_url": "https://kb.example"}
     page = client.get("/logga-in", **base)
