@@ -100,6 +100,7 @@ MENU = (
     MenuEntry("audit.index", _l("Ändringslogg"), (Role.ADMIN, Role.CURATOR)),
     MenuEntry("admin.users", _l("Användare"), (Role.ADMIN,)),
     MenuEntry("admin.organisations", _l("Organisationer"), (Role.ADMIN,)),
+    MenuEntry("retention.index", _l("Gallring"), (Role.ADMIN,)),
 )
 
 
