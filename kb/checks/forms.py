@@ -11,6 +11,7 @@ from kb.checks.services import BatchInput, BatchRow, CheckInput
 from kb.deviations.forms import MAX_TEXT_LENGTH, DayField, parse_id, privacy_box, with_blank
 from kb.followups.models import CheckKind, CheckResult
 from kb.forms import ChoiceField, enum_choices, select_choices
+from kb.submissions.forms import FormKeyMixin
 from kb.suppliers.models import Supplier
 
 SKIP = "hoppa"
@@ -18,7 +19,7 @@ ROW_RESULTS = enum_choices(CheckResult) + select_choices([(SKIP, _l("Hoppa över
 VALUE_HINT = _l("För kreditvärdighet: kreditbetyget, ett heltal 0–100. Annars valfritt.")
 
 
-class CheckFields(FlaskForm):
+class CheckFields(FormKeyMixin, FlaskForm):
     """What every check has: kind, dates and a note."""
 
     kind = ChoiceField(_l("Typ av kontroll"), choices=with_blank(CheckKind))

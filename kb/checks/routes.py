@@ -33,6 +33,7 @@ from kb.extensions import db
 from kb.followups.models import CheckKind, SupplierCheck
 from kb.followups.scopes import FOLLOW_UP_ROLES, may_follow_up, may_write, readable_or_404
 from kb.forms import select_choices
+from kb.submissions.views import SubmitOnce
 from kb.tenders.models import TenderRound
 
 bp = Blueprint("checks", __name__, url_prefix="/kontroller")
@@ -87,6 +88,9 @@ def detail(check_id: int) -> str:
 @require_role(*FOLLOW_UP_ROLES)
 def new() -> Response | str:
     form = CheckForm()
+    once = SubmitOnce(form)
+    if (earlier := once.repeat()) is not None:
+        return earlier
     if not form.is_submitted():
         form.supplier_id.data = request.args.get("leverantor", "")
         form.checked_on.data = date.today()
@@ -100,8 +104,11 @@ def new() -> Response | str:
             form, lambda: [record_check(current_user, form.to_input(), **_opts(form))]
         )
         if saved:
+            url = url_for("checks.detail", check_id=saved[0].id)
+            if (earlier := once.commit(url)) is not None:
+                return earlier
             flash(_("Kontrollen är registrerad."), "success")
-            return redirect(url_for("checks.detail", check_id=saved[0].id))
+            return redirect(url)
     return render_template("checks/form.html", form=form, warnings=warnings)
 
 
@@ -110,11 +117,9 @@ def _opts(form: CheckForm) -> dict:
 
 
 def _try_save(form: CheckFields, save: Callable[[], list[SupplierCheck]]) -> tuple[list, list]:
-    """Save and commit once; on a broken rule or a privacy warning, roll back and say why."""
+    """Save (the caller commits); on a broken rule or a privacy warning, roll back and say why."""
     try:
-        saved = save()
-        db.session.commit()
-        return saved, []
+        return save(), []
     except CheckInvalid as invalid:
         db.session.rollback()
         form.add_errors(invalid.errors)
@@ -130,6 +135,9 @@ def batch() -> Response | str:
     raw_round = request.args.get("omgang", "")
     tender_round = _followable_round(raw_round)
     form = batch_form(round_suppliers(tender_round.id) if tender_round else [])
+    once = SubmitOnce(form)
+    if (earlier := once.repeat()) is not None:
+        return earlier
     if not form.is_submitted():
         form.checked_on.data = date.today()
         form.next_due.data = date.today() + DEFAULT_INTERVAL
@@ -138,8 +146,11 @@ def batch() -> Response | str:
         data = form.to_input(parse_id(raw_round), bool(raw_round))
         saved, warnings = _try_save(form, lambda: record_batch(current_user, data, **_opts(form)))
         if saved:
+            url = url_for("checks.index", typ=saved[0].kind.value)
+            if (earlier := once.commit(url)) is not None:
+                return earlier
             flash(_batch_message(len(saved)), "success")
-            return redirect(url_for("checks.index", typ=saved[0].kind.value))
+            return redirect(url)
     if raw_round and tender_round is None and not form.other_errors:
         form.other_errors.append(_("Din organisation får inte följa upp den upphandlingsomgången."))
     return render_template(

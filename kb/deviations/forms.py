@@ -14,6 +14,7 @@ from kb.catalogue.filters import MAX_ID, parse_positive_int
 from kb.deviations.services import DeviationInput
 from kb.followups.models import DeviationCategory, Severity
 from kb.forms import ChoiceField, enum_choices, select_choices
+from kb.submissions.forms import FormKeyMixin
 
 MAX_TEXT_LENGTH = 10_000
 BLANK = [("", _l("– Välj –"))]
@@ -50,7 +51,7 @@ def privacy_box() -> BooleanField:
     )
 
 
-class DeviationForm(FlaskForm):
+class DeviationForm(FormKeyMixin, FlaskForm):
     unit_id = ChoiceField(_l("Verksamhet"), validate_choice=False)
     contract_id = ChoiceField(
         _l("Avtal"),

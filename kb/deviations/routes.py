@@ -30,6 +30,7 @@ from kb.extensions import db
 from kb.followups.models import Deviation, DeviationCategory, Severity
 from kb.followups.scopes import FOLLOW_UP_ROLES, may_write, readable_or_404
 from kb.forms import select_choices
+from kb.submissions.views import SubmitOnce
 from kb.suppliers.models import AgreementArea, Unit
 
 bp = Blueprint("deviations", __name__, url_prefix="/avvikelser")
@@ -75,6 +76,9 @@ def index() -> str:
 @require_role(*FOLLOW_UP_ROLES)
 def new() -> Response | str:
     form = DeviationForm()
+    once = SubmitOnce(form)
+    if (earlier := once.repeat()) is not None:
+        return earlier
     if not form.is_submitted():
         form.unit_id.data = request.args.get("verksamhet", "")
         form.contract_id.data = request.args.get("avtal", "")
@@ -86,13 +90,16 @@ def new() -> Response | str:
     if form.validate_on_submit():
         saved, warnings = _try_record(form)
         if saved is not None:
+            url = url_for("deviations.detail", deviation_id=saved.id)
+            if (earlier := once.commit(url)) is not None:
+                return earlier
             flash(_("Avvikelsen är registrerad."), "success")
-            return redirect(url_for("deviations.detail", deviation_id=saved.id))
+            return redirect(url)
     return render_template("deviations/form.html", form=form, warnings=warnings)
 
 
 def _try_record(form: DeviationForm) -> tuple[Deviation | None, list]:
-    """Save and commit once; on a broken rule or a privacy warning, roll back and say why."""
+    """Save (the caller commits); on a broken rule or a privacy warning, roll back and say why."""
     try:
         saved = record_deviation(
             current_user,
@@ -100,7 +107,6 @@ def _try_record(form: DeviationForm) -> tuple[Deviation | None, list]:
             today=date.today(),
             privacy_confirmed=form.privacy_confirmed.data,
         )
-        db.session.commit()
         return saved, []
     except DeviationInvalid as invalid:
         db.session.rollback()

@@ -15,6 +15,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     Field,
+    HiddenField,
     RadioField,
     SelectChoice,
     StringField,
@@ -28,7 +29,9 @@ from kb.findings.evidence import parse_ids as parse_evidence_ids
 from kb.findings.models import Finding, FindingStatus, Importance, ProposedChange
 from kb.findings.queries import RequirementOption
 from kb.findings.services import MAX_TITLE_LENGTH, FindingInput
+from kb.findings.versions import parse_version
 from kb.forms import ChoiceField, MultiCheckboxField, enum_choices, select_choices
+from kb.submissions.forms import FormKeyMixin
 from kb.themes import Theme
 
 BLANK = select_choices([("", _l("– Välj –"))])
@@ -52,7 +55,19 @@ def _evidence_field(label: object) -> MultiCheckboxField:
     return MultiCheckboxField(label, validate_choice=False, validators=[valid_ids])
 
 
-class FindingForm(FlaskForm):
+class VersionedForm(FlaskForm):
+    """A form that changes a finding: it carries the version the finding was read at."""
+
+    version = HiddenField()
+
+    def read_version(self) -> int | None:
+        return parse_version(self.version.data)
+
+    def show_version_of(self, finding: Finding) -> None:
+        self.version.data = str(finding.version)
+
+
+class FindingForm(FormKeyMixin, VersionedForm):
     title = StringField(_l("Rubrik"), render_kw={"maxlength": MAX_TITLE_LENGTH})
     agreement_area_id = ChoiceField(_l("Avtalsområde"), validate_choice=False)
     theme = ChoiceField(
@@ -148,6 +163,7 @@ class FindingForm(FlaskForm):
 
     def fill_from(self, finding: Finding, linked: EvidenceIds) -> None:
         """Show a stored finding in the form (GET of the edit page)."""
+        self.show_version_of(finding)
         self.title.data = finding.title
         self.agreement_area_id.data = str(finding.agreement_area_id)
         self.theme.data = finding.theme.value if finding.theme else ""
@@ -199,7 +215,7 @@ def set_evidence_choices(form: FindingForm, offered: dict[str, list[EvidenceItem
         ]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(VersionedForm):
     decision = RadioField(
         _l("Beslut"),
         choices=[
@@ -222,7 +238,7 @@ class DecisionForm(FlaskForm):
             field.errors = [*field.errors, *messages]
 
 
-class SupersedeForm(FlaskForm):
+class SupersedeForm(VersionedForm):
     superseded_by_id = ChoiceField(_l("Ersätts av"), validate_choice=False)
     supersede = SubmitField(_l("Markera som ersatt"))
 

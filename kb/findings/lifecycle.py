@@ -19,6 +19,7 @@ from kb.findings.access import SUPERSEDABLE_STATUSES, may_decide, may_supersede
 from kb.findings.models import Finding, FindingStatus
 from kb.findings.queries import is_visible
 from kb.findings.services import MAX_TEXT_LENGTH, FindingInvalid
+from kb.findings.versions import check_version, flush_changes
 from kb.privacy.guard import check_fields
 
 DECISIONS = frozenset({FindingStatus.ACCEPTED, FindingStatus.REJECTED})
@@ -56,9 +57,11 @@ def decide_finding(
     reason: str = "",
     *,
     privacy_confirmed: bool = False,
+    read_version: int | None = None,
     now: datetime | None = None,
 ) -> Finding:
-    """Accept or reject a proposed finding; a rejection needs a reason."""
+    """Accept or reject a proposed finding read at read_version; a rejection needs a reason."""
+    check_version(finding, read_version)
     errors: dict[str, list[str]] = {}
     message = _decision_error(finding, decision)
     if message:
@@ -79,11 +82,12 @@ def decide_finding(
         raise FindingInvalid(errors)
     if report.warnings and not privacy_confirmed:
         raise PrivacyWarningsNeedConfirmation(report)
+    now = now or utcnow()
     finding.status = FindingStatus(decision)
     finding.rejection_reason = reason.strip() if rejecting else None
-    finding.decided_at = now or utcnow()
+    finding.decided_at = now
     finding.decided_by_id = user.id
-    db.session.flush()
+    flush_changes(finding, now)
     return finding
 
 
@@ -113,9 +117,16 @@ def _replacement_error(user: User, finding: Finding, replacement: Finding | None
 
 
 def supersede_finding(
-    user: User, finding: Finding, replacement_id: int | None, *, now: datetime | None = None
+    user: User,
+    finding: Finding,
+    replacement_id: int | None,
+    *,
+    read_version: int | None = None,
+    now: datetime | None = None,
 ) -> Finding:
-    """Mark a proposed or accepted finding as superseded by another current finding."""
+    """Mark a proposed or accepted finding, read at read_version, as superseded by another
+    current finding."""
+    check_version(finding, read_version)
     errors: dict[str, list[str]] = {}
     if not may_supersede(user, finding):
         status = str(finding.status.label).lower()
@@ -135,9 +146,10 @@ def supersede_finding(
             _add(errors, "superseded_by_id", message)
     if errors:
         raise FindingInvalid(errors)
+    now = now or utcnow()
     finding.status = FindingStatus.SUPERSEDED
     finding.superseded_by_id = replacement_id
-    finding.decided_at = now or utcnow()
+    finding.decided_at = now
     finding.decided_by_id = user.id
-    db.session.flush()
+    flush_changes(finding, now)
     return finding

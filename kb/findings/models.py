@@ -106,8 +106,12 @@ class Finding(Audited, Searchable, TimestampMixin, Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     applied_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Raised by every edit; a form carries the version it was read at, so two editors of one
-    # finding get a conflict instead of a silent overwrite.
+    # finding get a conflict instead of a silent overwrite (kb.findings.versions). As the
+    # mapper's version_id_col every UPDATE also says WHERE version = <the version read>.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+    __mapper_args__ = {"version_id_col": version}
+    __audit_exclude__ = ("created_at", "updated_at", "version")
 
     organisation: Mapped[Organisation] = relationship()
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])

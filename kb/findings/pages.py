@@ -142,8 +142,10 @@ def detail_context(
     shown, hidden = readable_evidence_of(user, finding)
     if decision_form is None and may_decide(user, finding):
         decision_form = DecisionForm(formdata=None)
+        decision_form.show_version_of(finding)
     if supersede_form is None and may_supersede(user, finding):
         supersede_form = SupersedeForm(formdata=None)
+        supersede_form.show_version_of(finding)
     if supersede_form is not None:
         supersede_form.offer(supersede_candidates(user, finding))
     replacement = finding.superseded_by

@@ -25,10 +25,13 @@ from kb.findings import pages
 from kb.findings.access import (
     FINDING_ROLES,
     may_create_findings,
+    may_decide,
     may_edit,
     may_manage,
+    may_supersede,
 )
 from kb.findings.clusters import PRESELECT_LIMIT, evidence_clusters, min_cluster_size
+from kb.findings.conflicts import Conflict, conflict_for
 from kb.findings.evidence import DEVIATION, EXPERIENCE, PARAMS
 from kb.findings.forms import DecisionForm, FindingForm, SupersedeForm
 from kb.findings.lifecycle import decide_finding, supersede_finding
@@ -40,6 +43,8 @@ from kb.findings.queries import (
     visible_or_404,
 )
 from kb.findings.services import FindingInvalid, PrivacyWarningsNeedConfirmation, save_finding
+from kb.findings.versions import FindingConflict
+from kb.submissions.views import SubmitOnce
 
 bp = Blueprint("findings", __name__, url_prefix="/lardomar")
 
@@ -74,13 +79,13 @@ def detail(finding_id: int) -> str:
 
 @bp.route("/ny", methods=["GET", "POST"])
 @require_role(*FINDING_ROLES)
-def new() -> Response | str:
+def new() -> Response | tuple[str, int] | str:
     return _form_page(None)
 
 
 @bp.route("/<int:finding_id>/redigera", methods=["GET", "POST"])
 @require_role(*FINDING_ROLES)
-def edit(finding_id: int) -> Response | str:
+def edit(finding_id: int) -> Response | tuple[str, int] | str:
     finding = _managed_or_abort(finding_id)
     if not may_edit(current_user, finding):
         status = str(finding.status.label).lower()
@@ -91,13 +96,17 @@ def edit(finding_id: int) -> Response | str:
 
 @bp.route("/<int:finding_id>/beslut", methods=["POST"])
 @require_role(*FINDING_ROLES)
-def decide(finding_id: int) -> Response | str:
+def decide(finding_id: int) -> Response | tuple[str, int] | str:
     finding = _managed_or_abort(finding_id)
     form = DecisionForm()
     warnings: list = []
     if form.validate():
-        done, warnings = _commit_or_show(form, lambda: _decide(form, finding))
+        try:
+            done, warnings = _run(form, lambda: _decide(form, finding))
+        except FindingConflict:
+            return _conflict_page(finding, decision_form=form)
         if done is not None:
+            db.session.commit()
             status = str(finding.status.label).lower()
             flash(_("Lärdomen är nu %(status)s.", status=status), "success")
             return redirect(url_for("findings.detail", finding_id=finding.id))
@@ -106,21 +115,24 @@ def decide(finding_id: int) -> Response | str:
 
 @bp.route("/<int:finding_id>/ersatt", methods=["POST"])
 @require_role(*FINDING_ROLES)
-def supersede(finding_id: int) -> Response | str:
+def supersede(finding_id: int) -> Response | tuple[str, int] | str:
     finding = _managed_or_abort(finding_id)
     form = SupersedeForm()
     if form.validate():
-        replacement_id = form.replacement_id()
-        done, _warnings = _commit_or_show(
-            form, lambda: supersede_finding(current_user, finding, replacement_id)
-        )
+        try:
+            done, _warnings = _run(form, lambda: _supersede(form, finding))
+        except FindingConflict:
+            return _conflict_page(finding, supersede_form=form)
         if done is not None:
+            db.session.commit()
             flash(_("Lärdomen är markerad som ersatt."), "success")
             return redirect(url_for("findings.detail", finding_id=finding.id))
     return _detail_page(finding, supersede_form=form)
 
 
 # --- Helpers ---------------------------------------------------------------------------------
+
+CONFLICT = 409
 
 
 def _managed_or_abort(finding_id: int) -> Finding:
@@ -137,16 +149,21 @@ def _decide(form: DecisionForm, finding: Finding) -> Finding:
         form.decision.data or "",
         form.rejection_reason.data or "",
         privacy_confirmed=bool(form.privacy_confirmed.data),
+        read_version=form.read_version(),
     )
 
 
-def _commit_or_show(form: object, action: Callable[[], Finding]) -> tuple[Finding | None, list]:
-    """Run the service and commit once; on a broken rule or privacy warning, roll back and
-    return None with the warnings to confirm."""
+def _supersede(form: SupersedeForm, finding: Finding) -> Finding:
+    return supersede_finding(
+        current_user, finding, form.replacement_id(), read_version=form.read_version()
+    )
+
+
+def _run(form: object, action: Callable[[], Finding]) -> tuple[Finding | None, list]:
+    """Run the service (it flushes; the caller commits). On a broken rule or a privacy warning
+    roll back and return None with the warnings to confirm; on a conflict roll back and raise."""
     try:
-        finding = action()
-        db.session.commit()
-        return finding, []
+        return action(), []
     except FindingInvalid as invalid:
         db.session.rollback()
         form.add_errors(invalid.errors)  # type: ignore[attr-defined]
@@ -154,23 +171,49 @@ def _commit_or_show(form: object, action: Callable[[], Finding]) -> tuple[Findin
     except PrivacyWarningsNeedConfirmation as needs_confirmation:
         db.session.rollback()
         return None, list(needs_confirmation.report.warnings)
+    except FindingConflict:
+        db.session.rollback()
+        raise
 
 
-def _form_page(finding: Finding | None) -> Response | str:
+def _form_page(finding: Finding | None) -> Response | tuple[str, int] | str:
     """Validate, save, commit once and redirect; else show the form with what was typed."""
     form, hidden_evidence = pages.prepared_form(current_user, finding, request.args)
+    once = SubmitOnce(form, active=finding is None)
+    if (earlier := once.repeat()) is not None:
+        return earlier
     warnings: list = []
     if form.validate_on_submit():
-        saved, warnings = _commit_or_show(form, lambda: _save(form, finding))
+        try:
+            saved, warnings = _run(form, lambda: _save(form, finding))
+        except FindingConflict:
+            conflict = conflict_for(finding, form.to_input())  # type: ignore[arg-type]
+            form.show_version_of(finding)  # type: ignore[arg-type]
+            page = _form_template(form, finding, hidden_evidence, [], conflict)
+            return page, CONFLICT
         if saved is not None:
+            url = url_for("findings.detail", finding_id=saved.id)
+            if (earlier := once.commit(url)) is not None:
+                return earlier
             flash(_("Lärdomen är sparad."), "success")
-            return redirect(url_for("findings.detail", finding_id=saved.id))
+            return redirect(url)
+    return _form_template(form, finding, hidden_evidence, warnings)
+
+
+def _form_template(
+    form: FindingForm,
+    finding: Finding | None,
+    hidden_evidence: int,
+    warnings: list,
+    conflict: Conflict | None = None,
+) -> str:
     return render_template(
         "findings/form.html",
         form=form,
         finding=finding,
         warnings=warnings,
         hidden_evidence=hidden_evidence,
+        conflict=conflict,
     )
 
 
@@ -180,7 +223,24 @@ def _save(form: FindingForm, finding: Finding | None) -> Finding:
         form.to_input(),
         privacy_confirmed=bool(form.privacy_confirmed.data),
         finding=finding,
+        read_version=form.read_version() if finding is not None else None,
     )
+
+
+def _conflict_page(
+    finding: Finding,
+    decision_form: DecisionForm | None = None,
+    supersede_form: SupersedeForm | None = None,
+) -> tuple[str, int]:
+    """The finding as it is now, with the form as it was posted but at the current version,
+    so that posting it again is a deliberate choice."""
+    decision_form = decision_form if may_decide(current_user, finding) else None
+    supersede_form = supersede_form if may_supersede(current_user, finding) else None
+    for form in (decision_form, supersede_form):
+        if form is not None:
+            form.show_version_of(finding)
+    page = _detail_page(finding, decision_form, supersede_form, conflict=conflict_for(finding))
+    return page, CONFLICT
 
 
 def _detail_page(
@@ -188,9 +248,12 @@ def _detail_page(
     decision_form: DecisionForm | None = None,
     supersede_form: SupersedeForm | None = None,
     warnings: list | None = None,
+    conflict: Conflict | None = None,
 ) -> str:
     context = pages.detail_context(current_user, finding, decision_form, supersede_form)
-    return render_template("findings/detail.html", warnings=warnings or [], **context)
+    return render_template(
+        "findings/detail.html", warnings=warnings or [], conflict=conflict, **context
+    )
 
 
 def requirement_url(requirement_id: int) -> str | None:

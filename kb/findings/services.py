@@ -35,6 +35,7 @@ from kb.findings.models import (
     ProposedChange,
 )
 from kb.findings.queries import requirement_in_area
+from kb.findings.versions import FindingConflict, check_version, flush_changes
 from kb.markdown import render_markdown
 from kb.privacy.guard import PrivacyReport, check_fields
 from kb.requirements.models import Requirement
@@ -53,7 +54,13 @@ TARGETED = frozenset({ProposedChange.CHANGE_REQUIREMENT, ProposedChange.REMOVE_R
 NEEDS_TEXT = frozenset(set(ProposedChange) - {ProposedChange.REMOVE_REQUIREMENT})
 EVIDENCE_ERRORS = "evidence"
 
-__all__ = ["FindingInput", "FindingInvalid", "PrivacyWarningsNeedConfirmation", "save_finding"]
+__all__ = [
+    "FindingConflict",
+    "FindingInput",
+    "FindingInvalid",
+    "PrivacyWarningsNeedConfirmation",
+    "save_finding",
+]
 
 
 class FindingInvalid(ValueError):  # noqa: N818
@@ -201,8 +208,9 @@ def _apply(finding: Finding, data: FindingInput, now: datetime) -> None:
     finding.published_at = (finding.published_at or now) if data.publish else None
 
 
-def _set_evidence(finding: Finding, chosen: EvidenceIds) -> None:
-    """Link exactly the chosen evidence, keeping the rows of evidence already linked."""
+def _set_evidence(finding: Finding, chosen: EvidenceIds) -> bool:
+    """Link exactly the chosen evidence, keeping the rows of evidence already linked; return
+    whether the links changed."""
     existing = {
         (kind, getattr(row, COLUMNS[kind].key)): row for row in finding.evidence for kind in KINDS
     }
@@ -211,7 +219,9 @@ def _set_evidence(finding: Finding, chosen: EvidenceIds) -> None:
         for evidence_id in chosen[kind]:
             row = existing.get((kind, evidence_id))
             rows.append(row or FindingEvidence(**{COLUMNS[kind].key: evidence_id}))
+    changed = {id(row) for row in rows} != {id(row) for row in finding.evidence}
     finding.evidence = rows
+    return changed
 
 
 def save_finding(
@@ -220,9 +230,13 @@ def save_finding(
     *,
     privacy_confirmed: bool,
     finding: Finding | None = None,
+    read_version: int | None = None,
     now: datetime | None = None,
 ) -> Finding:
-    """Create or update; raise FindingInvalid or PrivacyWarningsNeedConfirmation."""
+    """Create or update the finding read at read_version; raise FindingConflict,
+    FindingInvalid or PrivacyWarningsNeedConfirmation."""
+    if finding is not None:
+        check_version(finding, read_version)
     if finding is None and not may_create_findings(user):
         raise FindingInvalid({EVIDENCE_ERRORS: [_("Bara kunskapsansvariga skapar lärdomar.")]})
     if finding is not None and not may_edit(user, finding):
@@ -245,7 +259,7 @@ def save_finding(
         finding = Finding(organisation_id=user.organisation_id, author_id=user.id)
         finding.status = FindingStatus.PROPOSED
         db.session.add(finding)
-    _apply(finding, data, now or utcnow())
-    _set_evidence(finding, chosen)
-    db.session.flush()
+    now = now or utcnow()
+    _apply(finding, data, now)
+    flush_changes(finding, now, linked_changed=_set_evidence(finding, chosen))
     return finding

@@ -33,6 +33,7 @@ from kb.followups.services import MAX_TITLE_LENGTH, FollowUpInput
 from kb.followups.templates_data import FollowUpTemplate
 from kb.forms import ChoiceField, MultiCheckboxField, enum_choices, select_choices
 from kb.main.template_helpers import period
+from kb.submissions.forms import FormKeyMixin
 
 BLANK = select_choices([("", _l("– Välj –"))])
 OBJECT_FIELDS = tuple(SCOPE_COLUMNS.values())
@@ -65,7 +66,7 @@ def _object_field(label: object, description: object) -> ChoiceField:
     return ChoiceField(label, validate_choice=False, description=description)
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(FormKeyMixin, FlaskForm):
     title = StringField(_l("Rubrik"), render_kw={"maxlength": MAX_TITLE_LENGTH})
     kind = ChoiceField(
         _l("Typ av uppföljning"), choices=BLANK + enum_choices(FollowUpKind), validate_choice=False

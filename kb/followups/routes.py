@@ -28,6 +28,7 @@ from kb.followups.services import (
     save_followup,
 )
 from kb.followups.templates_data import TEMPLATES, template_for
+from kb.submissions.views import SubmitOnce
 
 bp = Blueprint("followups", __name__, url_prefix="/uppfoljningar")
 
@@ -80,12 +81,18 @@ def edit(followup_id: int) -> Response | str:
 def _form_page(followup: FollowUp | None) -> Response | str:
     """Validate, save, commit once and redirect; else show the form with what was typed."""
     form = _prepared_form(followup)
+    once = SubmitOnce(form, active=followup is None)
+    if (earlier := once.repeat()) is not None:
+        return earlier
     warnings: list = []
     if form.validate_on_submit():
         saved, warnings = _try_save(form, followup)
         if saved is not None:
+            url = url_for("followups.detail", followup_id=saved.id)
+            if (earlier := once.commit(url)) is not None:
+                return earlier
             flash(_("Uppföljningen är sparad."), "success")
-            return redirect(url_for("followups.detail", followup_id=saved.id))
+            return redirect(url)
     return render_template(
         "followups/form.html",
         form=form,
@@ -124,7 +131,7 @@ def _prepared_form(followup: FollowUp | None) -> FollowUpForm:
 
 
 def _try_save(form: FollowUpForm, followup: FollowUp | None) -> tuple[FollowUp | None, list]:
-    """Save and commit once; on a rule or privacy warning, roll back and say why."""
+    """Save (the caller commits); on a rule or privacy warning, roll back and say why."""
     try:
         saved = save_followup(
             current_user,
@@ -132,7 +139,6 @@ def _try_save(form: FollowUpForm, followup: FollowUp | None) -> tuple[FollowUp |
             privacy_confirmed=form.privacy_confirmed.data,
             followup=followup,
         )
-        db.session.commit()
         return saved, []
     except FollowUpInvalid as invalid:
         db.session.rollback()
