@@ -52,7 +52,11 @@ class Health:
 
 
 class SearchUnavailableError(RuntimeError):
-    """The index cannot answer now (missing or corrupt); the site keeps working."""
+    """The index cannot answer or be written now; the site keeps working."""
+
+
+class SearchIndexDamagedError(SearchUnavailableError):
+    """The index is missing or cannot be read: only a rebuild from the database repairs it."""
 
 
 class SearchBackend(Protocol):

@@ -5,11 +5,18 @@ batch, applies it to the index (one index commit per operation kind), and delete
 only after the index has committed. If the drain dies part-way, the rows are still there and
 the next drain applies them again; upserts and deletes are idempotent, so that is safe. On
 PostgreSQL several drainers may run at once: ``FOR UPDATE SKIP LOCKED`` gives each its own rows.
+
+A failed batch stays queued with its attempts and a readable reason, and is retried after a
+back-off. An index that is missing or unreadable (SearchIndexDamagedError) is rebuilt from the
+database by the drain itself rather than started afresh with only the batch in it.
 """
 
 from __future__ import annotations
 
+import errno
+import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,12 +24,14 @@ from sqlalchemy import delete, select
 
 from kb.database import utcnow
 from kb.extensions import db
-from kb.search.backend import SearchBackend
-from kb.search.documents import SOURCES, load_documents
+from kb.search.backend import SearchBackend, SearchIndexDamagedError, SearchUnavailableError
+from kb.search.documents import SOURCES, SearchDocument, all_ids, load_documents
 from kb.search.models import SearchOutbox
 
 BATCH_SIZE = 500
 MAX_BACKOFF = timedelta(minutes=10)
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,27 @@ class DrainResult:
     applied: int
     failed: int = 0
     error: str | None = None
+    rebuilt: bool = False
+
+
+def database_documents() -> Iterator[SearchDocument]:
+    """Every searchable row as a document, read in batches: what a rebuild indexes."""
+    for kind in SOURCES:
+        ids = list(all_ids(kind))
+        for start in range(0, len(ids), BATCH_SIZE):
+            yield from load_documents(kind, ids[start : start + BATCH_SIZE])
+
+
+def describe(error: Exception) -> str:
+    """Why a batch failed, for the outbox row, the log and the operator."""
+    if isinstance(error, SearchUnavailableError):
+        return str(error)
+    if isinstance(error, OSError) and error.errno in DISK_FULL:
+        return (
+            f"Disken är full, sökindexet kunde inte skrivas ({error.strerror}). Frigör "
+            "utrymme; ändringen ligger kvar i kön och görs vid nästa försök."
+        )
+    return f"{type(error).__name__}: {error}"
 
 
 def _claim(batch_size: int) -> list[SearchOutbox]:
@@ -74,11 +104,25 @@ def _apply(backend: SearchBackend, rows: list[SearchOutbox]) -> None:
         backend.upsert(documents)
 
 
-def _postpone(row_ids: list[int], error: Exception) -> None:
+def _postpone(row_ids: list[int], reason: str) -> None:
     for row in db.session.scalars(select(SearchOutbox).where(SearchOutbox.id.in_(row_ids))):
         row.attempts += 1
-        row.last_error = f"{type(error).__name__}: {error}"[:1000]
+        row.last_error = reason[:1000]
         row.available_at = utcnow() + min(MAX_BACKOFF, timedelta(seconds=2**row.attempts))
+
+
+def _apply_or_rebuild(backend: SearchBackend, rows: list[SearchOutbox]) -> bool:
+    """Apply the rows; if the index is missing or unreadable, rebuild it from the database
+    instead, which holds the rows' changes too (they were committed before they were read).
+    Returns whether it rebuilt."""
+    try:
+        _apply(backend, rows)
+    except SearchIndexDamagedError as damaged:
+        log.warning("%s Sökindexet byggs om från databasen.", damaged)
+        count = backend.rebuild(database_documents())
+        log.warning("Sökindexet är ombyggt: %d dokument.", count)
+        return True
+    return False
 
 
 def drain_once(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> DrainResult:
@@ -89,27 +133,29 @@ def drain_once(backend: SearchBackend, batch_size: int = BATCH_SIZE) -> DrainRes
         return DrainResult(0)
     row_ids = [row.id for row in rows]
     try:
-        _apply(backend, rows)
+        rebuilt = _apply_or_rebuild(backend, rows)
     except Exception as error:  # any index failure must leave the rows queued
+        reason = describe(error)
+        log.warning("%d indexändringar ligger kvar i kön: %s", len(row_ids), reason)
         db.session.rollback()
-        _postpone(row_ids, error)
+        _postpone(row_ids, reason)
         db.session.commit()
-        return DrainResult(0, failed=len(row_ids), error=str(error))
+        return DrainResult(0, failed=len(row_ids), error=reason)
     db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_(row_ids)))
     db.session.commit()
-    return DrainResult(len(row_ids))
+    return DrainResult(len(row_ids), rebuilt=rebuilt)
 
 
 def drain(
     backend: SearchBackend, batch_size: int = BATCH_SIZE, max_batches: int = 1000
 ) -> DrainResult:
     """Drain until the outbox is empty, a batch fails, or max_batches is reached."""
-    applied = 0
+    applied, rebuilt = 0, False
     for _ in range(max_batches):
         result = drain_once(backend, batch_size)
-        applied += result.applied
+        applied, rebuilt = applied + result.applied, rebuilt or result.rebuilt
         if result.error is not None:
-            return DrainResult(applied, result.failed, result.error)
+            return DrainResult(applied, result.failed, result.error, rebuilt)
         if result.applied == 0:
             break
-    return DrainResult(applied)
+    return DrainResult(applied, rebuilt=rebuilt)

@@ -19,8 +19,9 @@ Whoosh stores the index and analyses the text; searching is mostly done here, in
 - Snippets: Whoosh's highlighter, for the hits shown only.
 
 Writers wait a few seconds for Whoosh's writer lock and otherwise raise, which leaves the
-work in the outbox for the next drain (Whoosh's AsyncWriter would lose it). A rebuild is
-written by whoosh_bulk, in parallel.
+work in the outbox for the next drain (Whoosh's AsyncWriter would lose it). A missing or
+unreadable index is never written to piecemeal: SearchIndexDamagedError asks for a rebuild,
+which whoosh_bulk writes, in parallel. Files are read whole, never mapped (whoosh_files).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from functools import reduce
 from pathlib import Path
+from typing import NoReturn
 
-from whoosh import index, writing
+from whoosh import index
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.fields import DATETIME, ID, KEYWORD, TEXT, Schema
@@ -57,12 +59,14 @@ from kb.search.backend import (
     FacetCount,
     Health,
     Hit,
+    SearchIndexDamagedError,
     SearchPage,
     SearchRequest,
     SearchUnavailableError,
 )
 from kb.search.documents import SearchDocument
 from kb.search.whoosh_bulk import bulk_processes, write_index
+from kb.search.whoosh_files import create_index, damage, open_index, writing
 from kb.search.whoosh_query import to_whoosh
 
 WRITER_TIMEOUT_SECONDS = 5.0
@@ -531,19 +535,19 @@ class WhooshBackend:
     # --- index lifecycle -------------------------------------------------------------------
 
     def _open(self) -> index.Index:
-        if not index.exists_in(self.path):
-            raise SearchUnavailableError("Sökindexet saknas.")
-        try:
-            return index.open_dir(str(self.path))
-        except Exception as error:
-            raise SearchUnavailableError(f"Sökindexet kan inte läsas: {error}") from error
+        return open_index(self.path)
 
-    def _create(self) -> index.Index:
-        self.path.mkdir(parents=True, exist_ok=True)
-        return index.create_in(str(self.path), build_schema())
+    def _forget(self) -> None:
+        with self._lock:
+            self._searcher = self._snapshot = None
 
-    def _open_or_create(self) -> index.Index:
-        return self._open() if index.exists_in(self.path) else self._create()
+    def _read_failed(self, error: Exception) -> NoReturn:
+        """Raise SearchIndexDamagedError if the files cannot be read in full, else the error."""
+        self._forget()
+        found = damage(self.path)
+        if found is None:
+            raise error
+        raise found from error
 
     def _current(self) -> tuple[Searcher, _Snapshot]:
         with self._lock:
@@ -559,45 +563,34 @@ class WhooshBackend:
                 raise
             except Exception as error:
                 self._searcher = self._snapshot = None
-                raise SearchUnavailableError(str(error)) from error
+                raise SearchIndexDamagedError(f"Sökindexet kan inte läsas: {error}") from error
             return self._searcher, self._snapshot
 
     # --- writing ---------------------------------------------------------------------------
 
-    def _writer(self, ix: index.Index, **options: object) -> writing.IndexWriter:
-        return ix.writer(timeout=WRITER_TIMEOUT_SECONDS, **options)
-
     def upsert(self, documents: Sequence[SearchDocument]) -> None:
+        """Add or replace documents; a missing or damaged index raises SearchIndexDamagedError
+        rather than starting an index that would hold only these."""
+        ix = self._open()
         default_lexicon().add_text("\n".join(d.title + "\n" + d.body for d in documents))
-        writer = self._writer(self._open_or_create())
-        try:
+        with writing(self.path, ix, WRITER_TIMEOUT_SECONDS) as writer:
             for document in documents:
                 writer.update_document(**_fields(document))
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
 
     def delete(self, keys: Sequence[str]) -> None:
-        if not index.exists_in(self.path):
-            return
-        writer = self._writer(self._open())
-        try:
+        with writing(self.path, self._open(), WRITER_TIMEOUT_SECONDS) as writer:
             for key in keys:
                 writer.delete_by_term("key", key)
-        except BaseException:
-            writer.cancel()
-            raise
-        writer.commit()
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> int:
-        """Replace the whole index; the old one answers until the new one is committed."""
+        """Replace the whole index; the old one answers until the new one is committed. A
+        missing or unreadable index is started afresh."""
         documents = list(documents)
         default_lexicon().add_text("\n".join(d.title + "\n" + d.body for d in documents))
         try:
-            ix = self._open_or_create()
-        except SearchUnavailableError:
-            ix = self._create()
+            ix = self._open()
+        except SearchIndexDamagedError:
+            ix = create_index(self.path, build_schema())
         fields = [_fields(document) for document in documents]
         write_index(ix, fields, bulk_processes(len(fields)), WRITER_TIMEOUT_SECONDS)
         return len(documents)
@@ -606,6 +599,14 @@ class WhooshBackend:
 
     def search(self, request: SearchRequest) -> SearchPage:
         searcher, snapshot = self._current()
+        try:
+            return self._search(searcher, snapshot, request)
+        except Exception as error:
+            self._read_failed(error)
+
+    def _search(
+        self, searcher: Searcher, snapshot: _Snapshot, request: SearchRequest
+    ) -> SearchPage:
         whoosh_query = to_whoosh(request.query)
         if whoosh_query is None:
             return SearchPage([], 0, {name: [] for name in FACETS}, request.page, request.per_page)
@@ -631,7 +632,10 @@ class WhooshBackend:
 
     def stored_keys(self) -> set[str]:
         searcher, _ = self._current()
-        return {fields["key"] for fields in searcher.all_stored_fields()}
+        try:
+            return {fields["key"] for fields in searcher.all_stored_fields()}
+        except Exception as error:
+            self._read_failed(error)
 
     def health(self) -> Health:
         try:

@@ -25,6 +25,8 @@ from whoosh.fields import Schema
 from whoosh.index import Index
 from whoosh.writing import PostingPool, SegmentWriter
 
+from kb.search.whoosh_files import abandon, take_writer
+
 POOL_POSTINGS = 8_000_000  # a writer's postings in memory (some 250 bytes each), then a run
 MIN_SHARE = 2000  # fewer documents per process are not worth a process
 MAX_PROCESSES = 4
@@ -107,9 +109,10 @@ class _BulkWriter(SegmentWriter):
 def write_index(ix: Index, documents: Sequence[dict], processes: int, timeout: float) -> None:
     """Replace everything in the index with the documents (Whoosh fields), in their order.
 
-    Waits up to timeout seconds for the writer lock; the old index answers until the commit.
+    Waits up to timeout seconds for the writer lock (else SearchUnavailableError); the old
+    index answers until the commit. A failure anywhere, the commit included, frees the lock.
     """
-    writer = _BulkWriter(ix, timeout=timeout)  # holds the lock
+    writer = take_writer(ix, timeout, _BulkWriter)  # holds the lock
     processes = max(1, min(processes, len(documents)))  # no empty segments
     bounds = [len(documents) * part // processes for part in range(processes + 1)]
     children: list[tuple[multiprocessing.Process, Connection]] = []
@@ -119,13 +122,13 @@ def write_index(ix: Index, documents: Sequence[dict], processes: int, timeout: f
         for fields in documents[bounds[-2] :]:
             writer.add_document(**fields)
         segments = [_result(child, connection) for child, connection in children]
+        writer.commit(mergetype=lambda _writer, _old_segments: segments)
     except BaseException:
         for child, _ in children:
             child.terminate()
             child.join()
-        writer.cancel()
+        abandon(writer)
         raise
-    writer.commit(mergetype=lambda _writer, _old_segments: segments)
 
 
 def _start_child(
