@@ -177,3 +177,114 @@ def test_use_is_noted_without_an_audit_record(client, make, app_db):
         assert created and all(
             "token_hash" not in str(r.changes) or secret not in str(r.changes) for r in created
         )
+
+
+# --- Scope, and the token never in clear in logs, audit records or the session ---------------
+
+
+@pytest.fixture
+def api_world(app_db):
+    from tests.api_world import build_api_world
+
+    with app_db() as session:
+        return build_api_world(session)
+
+
+def table_dump(app_db) -> dict[str, list[str]]:
+    from kb.database import Base
+
+    with app_db() as session:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in session.execute(select(table)))
+            for table in Base.metadata.sorted_tables
+            if table.name != "api_tokens"  # last_used_at is noted on every use
+        }
+
+
+def test_a_read_token_cannot_write_anything_even_a_valid_experience(client, api_world, app_db):
+    from kb.experiences.models import Experience
+    from tests.test_api_experiences import complete
+
+    caseworker = api_world.users["caseworker"]
+    read_only = bearer(make_token(app_db, caseworker, scope="read"))
+    with app_db() as session:
+        own = session.scalar(select(Experience.id).where(Experience.author_id == caseworker))
+    before = table_dump(app_db)
+    body = complete(api_world)
+    for response in (
+        client.post("/api/v1/experiences", json=body, headers=read_only),
+        client.put(f"/api/v1/experiences/{own}", json=body, headers=read_only),
+        client.patch(f"/api/v1/experiences/{own}", json={"worked_md": "Ny."}, headers=read_only),
+    ):
+        assert response.status_code == 403 and error_code(response) == "insufficient_scope"
+    assert table_dump(app_db) == before
+    assert client.get(f"/api/v1/experiences/{own}", headers=read_only).status_code == 200
+    written = client.post("/api/v1/experiences", json=body, headers=api_world.headers("caseworker"))
+    assert written.status_code == 201  # the same body with a write token is accepted
+
+
+def test_a_revoked_token_cannot_write_either(client, api_world, app_db):
+    from tests.test_api_experiences import complete
+
+    secret = make_token(app_db, api_world.users["caseworker"], scope="write")
+    with app_db() as session:
+        token = session.scalar(select(ApiToken).where(ApiToken.prefix == secret[:10]))
+        token.revoked_at = utcnow()
+        session.commit()
+    before = table_dump(app_db)
+    response = client.post("/api/v1/experiences", json=complete(api_world), headers=bearer(secret))
+    assert response.status_code == 401 and error_code(response) == "token_revoked"
+    assert table_dump(app_db) == before
+
+
+def test_a_token_never_appears_in_clear_in_logs_audit_or_session(
+    app, client, make, login, app_db, caplog, monkeypatch
+):
+    """Fault injected: the unit listing raises, so the API's error log is written too."""
+    import logging
+
+    from flask import json
+
+    from kb.audit.models import AuditRecord
+
+    caplog.set_level(logging.DEBUG)
+    user = make.user(Role.CASEWORKER)
+    login(make.email_of(user))
+    created = post_form(
+        client,
+        "/profil/nycklar",
+        {"name": "Logg", "scope": "write", "expires_in_days": ""},
+        "/profil",
+    )
+    secret = TOKEN.search(created.text).group()
+    assert created.headers["Cache-Control"] == "no-store"
+    session_data = app.session_interface.get_signing_serializer(app).loads(
+        client.get_cookie("session").value
+    )
+    assert secret not in json.dumps(session_data)
+
+    api = app.test_client()
+    assert api.get("/api/v1/units", headers=bearer(secret)).status_code == 200
+    assert api.get("/api/v1/units", headers=bearer(secret + "x")).status_code == 401
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("prov: listan kunde inte läsas")
+
+    monkeypatch.setattr("kb.api.catalogue_routes.unit_page", broken)
+    failed = api.get("/api/v1/units", headers=bearer(secret))
+    assert failed.status_code == 500 and error_code(failed) == "internal_error"
+    assert any("API error on GET /api/v1/units" in r.getMessage() for r in caplog.records)
+
+    logged = "\n".join(
+        record.getMessage()
+        + (logging.Formatter().formatException(record.exc_info) if record.exc_info else "")
+        for record in caplog.records
+    )
+    assert secret not in logged and secret[10:] not in logged
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    with app_db() as session:
+        records = session.scalars(select(AuditRecord).where(AuditRecord.entity == "ApiToken"))
+        changes = [json.dumps(record.changes) for record in records]
+    assert changes, "creating a token is audited"
+    assert all(secret not in text and digest not in text for text in changes)
+    assert any("[dolt]" in text for text in changes)

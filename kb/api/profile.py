@@ -37,7 +37,7 @@ def index() -> tuple[str, int]:
 
 
 @bp.post("/nycklar")
-def create() -> tuple[str, int]:
+def create() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
     form = TokenForm()
     if not form.validate():
         return _page(form, status=400)
@@ -46,7 +46,8 @@ def create() -> tuple[str, int]:
     )
     db.session.commit()
     flash(_("API-nyckeln är skapad. Kopiera den nu – den visas bara en gång."), "success")
-    return _page(TokenForm(formdata=None), created.secret, 201)
+    page, status = _page(TokenForm(formdata=None), created.secret, 201)
+    return page, status, {"Cache-Control": "no-store"}  # the one page showing the token
 
 
 @bp.post("/nycklar/<int:token_id>/aterkalla")
