@@ -47,7 +47,7 @@ from kb.findings.models import Finding
 from kb.followups.models import FollowUp, followup_experiences
 from kb.imports.models import ImportBatch
 from kb.organisations.models import Organisation, OrganisationKind
-from kb.search.models import SearchOutbox
+from kb.search.models import ConsistencyCheck, SearchOutbox
 from tests.conftest import POSTGRES_URL, require_postgres
 
 TARGET_SCHEMA = "kb_exchange_import"
@@ -82,6 +82,11 @@ def _fill_gaps(app: Flask) -> None:
         first, last = db.session.execute(select(func.min(Finding.id), func.max(Finding.id))).one()
         db.session.execute(update(Finding).where(Finding.id == first).values(superseded_by_id=last))
         db.session.add(SearchOutbox(entity="supplier", entity_id=1, operation="upsert"))
+        db.session.add(
+            ConsistencyCheck(
+                kind="search_index", ran_at=datetime(2025, 1, 2), ok=True, summary='{"missing": 0}'
+            )
+        )
         db.session.commit()
 
 
