@@ -49,7 +49,8 @@ def flush_changes(finding: Finding, now: datetime, *, linked_changed: bool = Fal
         and not db.session.is_modified(finding, include_collections=False)
     ):
         finding.updated_at = now
+    finding_id = finding.id  # read now: after a failed flush the session must roll back first
     try:
         db.session.flush()
     except StaleDataError as error:
-        raise FindingConflict(finding.id) from error
+        raise FindingConflict(finding_id) from error
