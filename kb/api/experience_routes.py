@@ -53,7 +53,7 @@ from kb.experiences.services import (
     privacy_report,
     save_experience,
 )
-from kb.experiences.validation import ExperienceInput
+from kb.experiences.validation import ExperienceInput, is_foreign_contract
 from kb.experiences.visibility import can_edit, can_read, readable_by
 from kb.extensions import db
 
@@ -159,7 +159,13 @@ def _read(body: dict[str, Any]) -> tuple[str | None, ExperienceStatus | None, bo
 def _save(
     data: ExperienceInput, submit: bool, confirmed: bool, experience: Experience | None
 ) -> Experience:
-    """Save through the form's service and commit once; rule breaks become 422, a key clash 409."""
+    """Save through the form's service and commit once; rule breaks become 422, a key clash 409,
+    and a contract of another network (which no form offers) 404."""
+    kept = experience is not None and data.contract_id == experience.contract_id
+    if not kept and is_foreign_contract(current_user.organisation, data.contract_id):
+        raise ApiError(
+            404, "not_found", _("Avtalet finns inte bland de avtal din organisation använder.")
+        )
     try:
         saved = save_experience(
             current_user,

@@ -14,6 +14,7 @@ from kb.experiences.models import Experience, ExperienceStatus
 from kb.experiences.periods import YearMonth
 from kb.experiences.validation import usable_units, valid_contracts
 from kb.extensions import db
+from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea, Unit
 from kb.tenders.models import Contract, ContractStatus, contract_units
 
@@ -67,9 +68,13 @@ def _period(text: str | None) -> YearMonth | None:
 
 
 def contract_choices(
-    unit_id: int | None, area_id: int | None, start: str | None, end: str | None
+    unit_id: int | None,
+    area_id: int | None,
+    start: str | None,
+    end: str | None,
+    organisation: Organisation,
 ) -> list[SelectChoice]:
-    contracts = valid_contracts(unit_id, area_id, _period(start), _period(end))
+    contracts = valid_contracts(unit_id, area_id, _period(start), _period(end), organisation)
     return [
         SelectChoice("", _("– Välj avtal –")),
         *(SelectChoice(str(c.id), contract_label(c)) for c in contracts),
@@ -94,12 +99,16 @@ def prepared_form(
     return form
 
 
-def with_choices(form: ExperienceForm) -> ExperienceForm:
+def with_choices(form: ExperienceForm, organisation: Organisation) -> ExperienceForm:
     """Fill the selects' options, needed only when the form is shown (saving validates itself)."""
     form.unit_id.choices = unit_choices()
     form.agreement_area_id.choices = area_choices()
     form.contract_id.choices = contract_choices(
-        form.unit_id.data, form.agreement_area_id.data, form.start.data, form.end.data
+        form.unit_id.data,
+        form.agreement_area_id.data,
+        form.start.data,
+        form.end.data,
+        organisation,
     )
     return form
 
@@ -123,11 +132,15 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() and len(value) < 10 else None
 
 
-def contract_options_json(args: Mapping[str, str]) -> dict:
+def contract_options_json(args: Mapping[str, str], organisation: Organisation) -> dict:
     unit_id = _int(args.get("unit_id"))
     unit = db.session.get(Unit, unit_id) if unit_id else None
     choices = contract_choices(
-        unit_id, _int(args.get("agreement_area_id")), args.get("start"), args.get("end")
+        unit_id,
+        _int(args.get("agreement_area_id")),
+        args.get("start"),
+        args.get("end"),
+        organisation,
     )
     return {
         "areas": [area.id for area in unit.agreement_areas] if unit else [],

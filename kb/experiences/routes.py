@@ -20,6 +20,7 @@ from kb.experiences.services import (
     find_by_submission_key,
     save_experience,
 )
+from kb.experiences.validation import is_foreign_contract
 from kb.experiences.visibility import can_edit, can_read
 from kb.extensions import db
 
@@ -51,6 +52,8 @@ def edit(experience_id: int | None) -> Response | str:
     if experience is not None and not can_edit(current_user, experience):
         abort(403)
     form = form_options.prepared_form(experience, request.args.get("unit", type=int))
+    if form.is_submitted() and _names_a_foreign_contract(form, experience):
+        abort(404)
     warnings: list = []
     if form.is_submitted() and form.action() != "preview" and form.validate():
         saved, warnings = _try_save(form, experience)
@@ -59,10 +62,19 @@ def edit(experience_id: int | None) -> Response | str:
             return redirect(url_for("experiences.detail", experience_id=saved.id))
     return render_template(
         "experiences/form.html",
-        form=form_options.with_choices(form),
+        form=form_options.with_choices(form, current_user.organisation),
         experience=experience,
         warnings=warnings,
     )
+
+
+def _names_a_foreign_contract(form: ExperienceForm, experience: Experience | None) -> bool:
+    """A contract of another network, which the form never offers (kept when unchanged)."""
+    chosen = form.contract_id.data or ""
+    contract_id = int(chosen) if chosen.isdigit() else None
+    if experience is not None and contract_id == experience.contract_id:
+        return False
+    return is_foreign_contract(current_user.organisation, contract_id)
 
 
 def _try_save(
@@ -96,4 +108,4 @@ def _try_save(
 @require_role(Role.CASEWORKER)
 def contract_options() -> Response:
     """JSON for the form's script: the unit's areas and the contracts valid in the period."""
-    return jsonify(form_options.contract_options_json(request.args))
+    return jsonify(form_options.contract_options_json(request.args, current_user.organisation))

@@ -112,7 +112,7 @@ def save_experience(
         duplicate = find_by_submission_key(author, data.submission_key)
         if duplicate is not None:
             return duplicate
-    errors = validate(data, submit)
+    errors = validate(data, submit, author.organisation)
     report = privacy_report(data)
     for issue in report.errors:
         errors.setdefault(issue.field, []).append(issue.message())

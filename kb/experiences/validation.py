@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
+from kb.catalogue.filters import MAX_ID
 from kb.experiences.models import (
     AgeBand,
     EndReason,
@@ -20,6 +21,8 @@ from kb.experiences.models import (
 )
 from kb.experiences.periods import YearMonth
 from kb.extensions import db
+from kb.followups.scopes import followable_contracts, followable_rounds
+from kb.organisations.models import Organisation
 from kb.suppliers.models import AgreementArea, Unit
 from kb.tenders.models import Contract, TenderRound
 from kb.themes import Theme
@@ -70,9 +73,14 @@ def usable_units() -> list[Unit]:
 
 
 def valid_contracts(
-    unit_id: int | None, area_id: int | None, start: YearMonth | None, end: YearMonth | None
+    unit_id: int | None,
+    area_id: int | None,
+    start: YearMonth | None,
+    end: YearMonth | None,
+    organisation: Organisation | None = None,
 ) -> list[Contract]:
-    """Contracts covering the unit in the area at some time during the placement."""
+    """Contracts covering the unit in the area at some time during the placement; with an
+    organisation, only those on the frameworks it uses (kb.followups.scopes)."""
     if not unit_id or not area_id:
         return []
     statement = (
@@ -82,6 +90,8 @@ def valid_contracts(
         .options(selectinload(Contract.tender_round), selectinload(Contract.supplier))
         .order_by(TenderRound.contract_start.desc())
     )
+    if organisation is not None:
+        statement = statement.where(Contract.tender_round_id.in_(followable_rounds(organisation)))
     if start is not None:
         last = (end or start).last_day
         statement = statement.where(
@@ -95,7 +105,20 @@ def valid_contracts(
     return list(db.session.scalars(statement))
 
 
-def _check_links(data: ExperienceInput, errors: dict[str, list[str]]) -> None:
+def is_foreign_contract(organisation: Organisation, contract_id: int | None) -> bool:
+    """Is this another network's contract, on a framework the organisation has no part in?
+    The form never offers one, so it was typed into the request. (A contract that does not
+    exist at all is an ordinary validation error.)"""
+    if contract_id is None or not 0 < contract_id <= MAX_ID:
+        return False
+    usable = followable_contracts(organisation).where(Contract.id == contract_id)
+    found = exists().where(Contract.id == contract_id)
+    return bool(db.session.scalar(select(found))) and not db.session.scalar(select(exists(usable)))
+
+
+def _check_links(
+    data: ExperienceInput, errors: dict[str, list[str]], organisation: Organisation | None
+) -> None:
     unit = db.session.get(Unit, data.unit_id) if data.unit_id else None
     if data.unit_id and unit is None:
         errors.setdefault("unit_id", []).append(_("Välj en verksamhet i listan."))
@@ -109,7 +132,9 @@ def _check_links(data: ExperienceInput, errors: dict[str, list[str]]) -> None:
     if data.contract_id:
         allowed = {
             c.id
-            for c in valid_contracts(data.unit_id, data.agreement_area_id, data.start, data.end)
+            for c in valid_contracts(
+                data.unit_id, data.agreement_area_id, data.start, data.end, organisation
+            )
         }
         if data.contract_id not in allowed:
             errors.setdefault("contract_id", []).append(
@@ -195,9 +220,12 @@ def _check_complete(data: ExperienceInput, errors: dict[str, list[str]]) -> None
         errors.setdefault("worked_md", []).append(_("Skriv något om hur placeringen gick."))
 
 
-def validate(data: ExperienceInput, submit: bool) -> dict[str, list[str]]:
+def validate(
+    data: ExperienceInput, submit: bool, organisation: Organisation | None = None
+) -> dict[str, list[str]]:
+    """Every rule; with the author's organisation, a contract must be on its frameworks."""
     errors = validate_without_links(data, submit)
-    _check_links(data, errors)
+    _check_links(data, errors, organisation)
     return errors
 
 

@@ -18,6 +18,7 @@ from kb.extensions import db
 from kb.imports import jobs, queries
 from kb.imports.columns import KINDS
 from kb.imports.forms import ImportForm
+from kb.imports.models import ImportBatch
 from kb.imports.problems import ImportRejected
 from kb.imports.readers import FORMATS, limit
 from kb.imports.services import ImportRequest
@@ -56,6 +57,8 @@ def index() -> tuple[str, int] | Response:
         # refused from the Content-Length alone: the body is never parsed
         return _page(_form(read_request=False), [_("Filen är för stor. Dela upp filen.")], 413)
     form = _form()
+    if _names_another_organisation(form):
+        abort(404)  # the form only offers the user's own organisations
     if not form.validate_on_submit():
         return _page(form, status=400 if form.errors else 200)
     upload = form.file.data
@@ -72,6 +75,13 @@ def index() -> tuple[str, int] | Response:
     )
     jobs.start_job(token, import_request, Actor(user.id, user.email, user.organisation_id))
     return redirect(url_for("imports.job", token=token))
+
+
+def _names_another_organisation(form: ImportForm) -> bool:
+    if not form.is_submitted():
+        return False
+    chosen = request.form.get("organisation", "")
+    return bool(chosen) and chosen not in {str(c.value) for c in form.organisation.choices}
 
 
 @bp.route("/mall/<kind>.csv")
@@ -106,26 +116,29 @@ def job_status(token: str) -> Response:
 @bp.route("/<int:batch_id>")
 @require_role(*IMPORTERS)
 def batch(batch_id: int) -> str:
-    found = queries.batch_for(current_user, batch_id) or abort(404)
+    return _batch_page(queries.batch_for(current_user, batch_id) or abort(404))
+
+
+def _batch_page(found: ImportBatch) -> str:
     return render_template(
         "imports/batch.html",
         batch=found,
-        summary=queries.batch_summary(batch_id),
-        records=queries.batch_records(batch_id),
+        summary=queries.batch_summary(found.id),
+        records=queries.batch_records(found.id),
         entity_label=entity_label,
     )
 
 
 @bp.route("/<int:batch_id>/angra", methods=["POST"])
 @require_role(Role.ADMIN)
-def undo(batch_id: int) -> Response:
+def undo(batch_id: int) -> Response | tuple[str, int]:
     found = queries.batch_for(current_user, batch_id) or abort(404)
     try:
         undo_batch(found, current_user.id)
-    except UndoRefused as refused:
+    except UndoRefused as refused:  # already undone (a replayed form), or built upon since
         db.session.rollback()
         flash(str(refused), "error")
-        return redirect(url_for("imports.batch", batch_id=batch_id))
+        return _batch_page(found), 403
     db.session.commit()
     flash(_("Importen är ångrad."), "success")
     return redirect(url_for("imports.batch", batch_id=batch_id))

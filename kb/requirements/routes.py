@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,6 +22,7 @@ from kb.auth.access import require_role
 from kb.auth.models import Role
 from kb.catalogue.filters import MAX_ID, parse_positive_int
 from kb.extensions import db
+from kb.requirements.access import may_maintain
 from kb.requirements.forms import ConfirmForm, EditRequirementForm, NewRequirementForm
 from kb.requirements.models import Requirement, RequirementKind, RequirementLevel
 from kb.requirements.queries import (
@@ -60,14 +70,26 @@ def index() -> str:
 
 @bp.route("/<int:requirement_id>")
 def detail(requirement_id: int) -> str:
-    requirement = requirement_or_404(requirement_id)
+    return _detail_page(requirement_or_404(requirement_id))
+
+
+def _detail_page(requirement: Requirement) -> str:
     return render_template(
         "requirements/detail.html",
         requirement=requirement,
         versions=list(reversed(requirement.versions)),
         rounds=rounds_using([version.id for version in requirement.versions]),
         confirm=ConfirmForm(),
+        may_maintain=may_maintain(current_user, requirement),
     )
+
+
+def _maintained_or_403(requirement_id: int) -> Requirement:
+    """The requirement, if the user's network owns it; 404 when missing, else 403."""
+    requirement = requirement_or_404(requirement_id)
+    if not may_maintain(current_user, requirement):
+        abort(403)
+    return requirement
 
 
 @bp.route("/<int:requirement_id>/version/<int:number>")
@@ -109,7 +131,7 @@ def new() -> Response | str:
 @bp.route("/<int:requirement_id>/redigera", methods=["GET", "POST"])
 @require_role(Role.CURATOR)
 def edit(requirement_id: int) -> Response | str:
-    requirement = requirement_or_404(requirement_id)
+    requirement = _maintained_or_403(requirement_id)
     form = EditRequirementForm()
     form.set_area_choices(_all_areas())
     if not form.is_submitted():
@@ -147,8 +169,11 @@ def _save_edit(form: EditRequirementForm, requirement: Requirement) -> Response:
 
 @bp.route("/<int:requirement_id>/avveckla", methods=["POST"])
 @require_role(Role.CURATOR)
-def retire(requirement_id: int) -> Response:
-    requirement = requirement_or_404(requirement_id)
+def retire(requirement_id: int) -> Response | tuple[str, int]:
+    requirement = _maintained_or_403(requirement_id)
+    if requirement.retired_at is not None:  # a replayed form: nothing left to do
+        flash(_("Kravet %(code)s är redan avvecklat.", code=requirement.code), "error")
+        return _detail_page(requirement), 403
     retire_requirement(requirement)
     db.session.commit()
     flash(_("Kravet %(code)s är avvecklat.", code=requirement.code), "success")
@@ -157,8 +182,11 @@ def retire(requirement_id: int) -> Response:
 
 @bp.route("/<int:requirement_id>/aterinfor", methods=["POST"])
 @require_role(Role.CURATOR)
-def restore(requirement_id: int) -> Response:
-    requirement = requirement_or_404(requirement_id)
+def restore(requirement_id: int) -> Response | tuple[str, int]:
+    requirement = _maintained_or_403(requirement_id)
+    if requirement.retired_at is None:
+        flash(_("Kravet %(code)s är inte avvecklat.", code=requirement.code), "error")
+        return _detail_page(requirement), 403
     restore_requirement(requirement)
     db.session.commit()
     flash(_("Kravet %(code)s är återinfört.", code=requirement.code), "success")

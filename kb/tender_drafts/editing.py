@@ -19,6 +19,7 @@ from kb.tender_drafts.generate import (
     DraftInvalid,
     apply_finding_or_explain,
     base_versions,
+    usable_by,
 )
 from kb.tender_drafts.models import DraftStatus, Provenance, TenderDraft, TenderDraftItem
 
@@ -148,12 +149,12 @@ def move_item(draft: TenderDraft, item: TenderDraftItem, direction: str) -> None
 
 
 def offered_findings(draft: TenderDraft) -> list[Finding]:
-    """Accepted findings not yet in the draft, the draft's own area first."""
+    """Accepted findings the round may use, not yet in the draft, the draft's own area first."""
     used = {item.finding_id for item in draft.items if item.finding_id}
     area_id = draft.tender_round.agreement_area_id
     found = db.session.scalars(
         select(Finding)
-        .where(Finding.status == FindingStatus.ACCEPTED)
+        .where(Finding.status == FindingStatus.ACCEPTED, usable_by(draft.tender_round))
         .order_by(Finding.created_at, Finding.id)
     )
     return sorted(

@@ -6,12 +6,13 @@ Every item records where it came from, so "what changed and why" can always be s
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from kb.auth.models import User
 from kb.extensions import db
 from kb.findings.models import Finding, FindingStatus, ProposedChange
+from kb.organisations.models import Organisation
 from kb.requirements.models import Requirement, RequirementKind, RequirementVersion
 from kb.requirements.services import (
     NewRequirement,
@@ -85,11 +86,32 @@ def base_versions(draft: TenderDraft) -> dict[int, RequirementVersion]:
     }
 
 
-def accepted_findings(area_id: int) -> list[Finding]:
+def usable_by(tender_round: TenderRound) -> ColumnElement[bool]:
+    """SQL condition: findings the round's lead organisation may build on, as it sees them
+    (kb.findings.queries): its own, and those published in its network. Another network's
+    findings never reach this round's tender."""
+    lead = tender_round.lead_organisation
+    top = lead.member_of_id or lead.id  # the intermediary, or the organisation on its own
+    network = select(Organisation.id).where(
+        or_(Organisation.id == top, Organisation.member_of_id == top)
+    )
+    return or_(
+        Finding.organisation_id == lead.id,
+        and_(Finding.published_at.is_not(None), Finding.organisation_id.in_(network)),
+    )
+
+
+def accepted_findings(tender_round: TenderRound) -> list[Finding]:
+    """The accepted findings of the round's area that the round may use."""
+    area_id = tender_round.agreement_area_id
     return list(
         db.session.scalars(
             select(Finding)
-            .where(Finding.agreement_area_id == area_id, Finding.status == FindingStatus.ACCEPTED)
+            .where(
+                Finding.agreement_area_id == area_id,
+                Finding.status == FindingStatus.ACCEPTED,
+                usable_by(tender_round),
+            )
             .options(selectinload(Finding.target_requirement).selectinload(Requirement.versions))
             .order_by(Finding.created_at, Finding.id)
         )
@@ -206,7 +228,7 @@ def generate_draft(user: User, tender_round: TenderRound) -> TenderDraft:
     )
     db.session.add(draft)
     bases = base_versions(draft)
-    findings = accepted_findings(tender_round.agreement_area_id)
+    findings = accepted_findings(tender_round)
     codes = CodeAllocator(tender_round.agreement_area_id)
     with db.session.no_autoflush:
         for version in bases.values():

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from kb.auth.models import User
+from kb.catalogue.filters import MAX_ID
 from kb.extensions import db
 from kb.findings.models import Finding
 from kb.followups.scopes import followable_rounds
@@ -18,7 +19,7 @@ from kb.tender_drafts.access import may_build
 from kb.tender_drafts.assemble import SECTION_ORDER, numbering
 from kb.tender_drafts.changes import evidence_summaries
 from kb.tender_drafts.forms import ActionForm, ExcludeForm, IncludeFindingForm
-from kb.tender_drafts.generate import accepted_findings
+from kb.tender_drafts.generate import accepted_findings, usable_by
 from kb.tender_drafts.models import DraftStatus, TenderDraft, TenderDraftItem
 from kb.tender_drafts.off_contract import reason_counts, since
 from kb.tenders.models import TenderRound, TenderRoundStatus
@@ -59,13 +60,23 @@ def plannable_areas(user: User) -> list[AgreementArea]:
     return list(db.session.scalars(select(AgreementArea).order_by(AgreementArea.name)))
 
 
-def possible_predecessors(area_id: int | None) -> list[TenderRound]:
-    return open_ends(area_id) if area_id else []
+def possible_predecessors(user: User, area_id: int | None) -> list[TenderRound]:
+    """The area's open-ended rounds that the user's organisation took part in."""
+    if not area_id:
+        return []
+    usable = set(db.session.scalars(followable_rounds(user.organisation)))
+    return [r for r in open_ends(area_id) if r.id in usable]
 
 
-def latest_predecessor_id(area_id: int) -> str:
-    ends = open_ends(area_id)
+def latest_predecessor_id(user: User, area_id: int) -> str:
+    ends = possible_predecessors(user, area_id)
     return str(ends[0].id) if ends else ""
+
+
+def may_build_on(user: User, round_id: int) -> bool:
+    """May the user's next round follow this one? Only a round its organisation took part in."""
+    statement = followable_rounds(user.organisation).where(TenderRound.id == round_id)
+    return db.session.scalar(statement) is not None
 
 
 def draft_of(tender_round: TenderRound) -> TenderDraft | None:
@@ -75,7 +86,15 @@ def draft_of(tender_round: TenderRound) -> TenderDraft | None:
 
 
 def accepted_for(tender_round: TenderRound) -> list[Finding]:
-    return accepted_findings(tender_round.agreement_area_id)
+    return accepted_findings(tender_round)
+
+
+def may_use_finding(draft: TenderDraft, finding_id: int) -> bool:
+    """Is the finding one the draft's round may build on (kb.tender_drafts.generate)?"""
+    if not 0 < finding_id <= MAX_ID:
+        return False
+    statement = select(Finding.id).where(Finding.id == finding_id, usable_by(draft.tender_round))
+    return db.session.scalar(statement) is not None
 
 
 def _sections(draft: TenderDraft) -> list[tuple[object, list[TenderDraftItem]]]:

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kb.auth.access import require_role
 from kb.auth.models import Role
+from kb.deviations.forms import parse_id
 from kb.experiences.models import OffContractReason
 from kb.extensions import db
 from kb.requirements.services import RequirementInvalid
@@ -38,7 +39,7 @@ from kb.tender_drafts.forms import (
     NextRoundForm,
 )
 from kb.tender_drafts.generate import DraftInvalid, generate_draft
-from kb.tender_drafts.models import TenderDraft, TenderDraftItem
+from kb.tender_drafts.models import DraftStatus, TenderDraft, TenderDraftItem
 from kb.tender_drafts.off_contract import readable_placements
 from kb.tenders.rounds import RoundInvalid, create_next_round
 
@@ -57,10 +58,14 @@ def index() -> str:
 def new_round() -> WerkzeugResponse | str:
     form = NextRoundForm()
     area_id = request.values.get("area_id", type=int) or request.args.get("omrade", type=int)
-    form.offer(queries.plannable_areas(current_user), queries.possible_predecessors(area_id))
+    predecessors = queries.possible_predecessors(current_user, area_id)
+    form.offer(queries.plannable_areas(current_user), predecessors)
     if request.method == "GET" and area_id:
         form.area_id.data = str(area_id)
-        form.predecessor_id.data = queries.latest_predecessor_id(area_id)
+        form.predecessor_id.data = queries.latest_predecessor_id(current_user, area_id)
+    chosen = parse_id(form.predecessor_id.data) if form.is_submitted() else None
+    if chosen is not None and not queries.may_build_on(current_user, chosen):
+        abort(404)  # another network's round: never offered as a predecessor
     if form.validate_on_submit():
         try:
             tender_round = create_next_round(current_user, form.to_input())
@@ -118,9 +123,20 @@ def detail(draft_id: int) -> str:
     )
 
 
-def _act(draft_id: int, action: Callable[[TenderDraft], str], form: object = None) -> Response:
+def _refuse_final(draft: TenderDraft) -> tuple[str, int]:
+    """A change posted to a finalised draft (a replayed form): 403, with the draft and why."""
+    flash(_("Underlaget är fastställt. Dess kravversioner är låsta och kan inte ändras."), "error")
+    context = queries.detail_context(current_user, draft)
+    return render_template("tender_drafts/detail.html", **context), 403
+
+
+def _act(
+    draft_id: int, action: Callable[[TenderDraft], str], form: object = None
+) -> Response | tuple[str, int]:
     """Run a change on a buildable draft, commit once, and go back to the draft."""
     draft = buildable_draft_or_error(current_user, draft_id)
+    if draft.status == DraftStatus.FINAL:
+        return _refuse_final(draft)
     form = form or ActionForm()
     if not form.validate_on_submit():  # type: ignore[attr-defined]
         flash(_("Formuläret hade gått ut. Försök igen."), "error")
@@ -147,7 +163,7 @@ def _item(draft: TenderDraft, item_id: int) -> TenderDraftItem:
 
 @bp.route("/<int:draft_id>/krav/<int:item_id>/flytta", methods=["POST"])
 @require_role(Role.PROCURER)
-def move_item(draft_id: int, item_id: int) -> Response:
+def move_item(draft_id: int, item_id: int) -> Response | tuple[str, int]:
     def move(draft: TenderDraft) -> str:
         editing.move_item(draft, _item(draft, item_id), request.form.get("riktning", ""))
         return _("Kravet är flyttat.")
@@ -157,7 +173,7 @@ def move_item(draft_id: int, item_id: int) -> Response:
 
 @bp.route("/<int:draft_id>/krav/<int:item_id>/uteslut", methods=["POST"])
 @require_role(Role.PROCURER)
-def exclude_item(draft_id: int, item_id: int) -> Response:
+def exclude_item(draft_id: int, item_id: int) -> Response | tuple[str, int]:
     form = ExcludeForm()
 
     def exclude(draft: TenderDraft) -> str:
@@ -169,7 +185,7 @@ def exclude_item(draft_id: int, item_id: int) -> Response:
 
 @bp.route("/<int:draft_id>/krav/<int:item_id>/ta-med", methods=["POST"])
 @require_role(Role.PROCURER)
-def restore_item(draft_id: int, item_id: int) -> Response:
+def restore_item(draft_id: int, item_id: int) -> Response | tuple[str, int]:
     def restore(draft: TenderDraft) -> str:
         editing.restore_item(draft, _item(draft, item_id))
         return _("Kravet är med i underlaget igen.")
@@ -179,7 +195,7 @@ def restore_item(draft_id: int, item_id: int) -> Response:
 
 @bp.route("/<int:draft_id>/krav/<int:item_id>/valj", methods=["POST"])
 @require_role(Role.PROCURER)
-def choose_item(draft_id: int, item_id: int) -> Response:
+def choose_item(draft_id: int, item_id: int) -> Response | tuple[str, int]:
     def choose(draft: TenderDraft) -> str:
         editing.choose_in_conflict(draft, _item(draft, item_id))
         return _("Konflikten är löst. De andra ändringarna är uteslutna med skäl.")
@@ -189,8 +205,13 @@ def choose_item(draft_id: int, item_id: int) -> Response:
 
 @bp.route("/<int:draft_id>/lardomar", methods=["POST"])
 @require_role(Role.PROCURER)
-def include_finding(draft_id: int) -> Response:
+def include_finding(draft_id: int) -> Response | tuple[str, int]:
     form = IncludeFindingForm()
+    draft = buildable_draft_or_error(current_user, draft_id)
+    if form.finding_id.data is not None and not queries.may_use_finding(
+        draft, form.finding_id.data
+    ):
+        abort(404)  # another network's finding: the draft page never offers it
 
     def include(draft: TenderDraft) -> str:
         item = editing.include_finding(current_user, draft, form.finding_id.data)
@@ -201,7 +222,7 @@ def include_finding(draft_id: int) -> Response:
 
 @bp.route("/<int:draft_id>/faststall", methods=["POST"])
 @require_role(Role.PROCURER)
-def finalise(draft_id: int) -> Response:
+def finalise(draft_id: int) -> Response | tuple[str, int]:
     def run(draft: TenderDraft) -> str:
         finalise_draft(current_user, draft)
         return _("Underlaget är fastställt. Versionerna är låsta och lärdomarna tillämpade.")
@@ -211,9 +232,11 @@ def finalise(draft_id: int) -> Response:
 
 @bp.route("/<int:draft_id>/krav/<int:item_id>/redigera", methods=["GET", "POST"])
 @require_role(Role.PROCURER)
-def edit_item(draft_id: int, item_id: int) -> WerkzeugResponse | str:
+def edit_item(draft_id: int, item_id: int) -> WerkzeugResponse | str | tuple[str, int]:
     draft = buildable_draft_or_error(current_user, draft_id)
     item = _item(draft, item_id)
+    if draft.status == DraftStatus.FINAL:
+        return _refuse_final(draft)
     form = ItemTextForm()
     if request.method == "GET":
         form.fill(item.requirement_version)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from kb.auth.models import User
 from kb.extensions import db
+from kb.followups.scopes import followable_rounds
 from kb.suppliers.models import AgreementArea
 from kb.tenders.models import ProcurementForm, TenderRound, TenderRoundStatus
 
@@ -70,11 +71,24 @@ def _errors(data: NextRoundInput) -> dict[str, list[str]]:
     return errors
 
 
-def _predecessor(data: NextRoundInput, area: AgreementArea, errors: dict) -> TenderRound | None:
+def _took_part(user: User, tender_round: TenderRound) -> bool:
+    usable = followable_rounds(user.organisation).where(TenderRound.id == tender_round.id)
+    return db.session.scalar(usable) is not None
+
+
+def _predecessor(
+    user: User, data: NextRoundInput, area: AgreementArea, errors: dict
+) -> TenderRound | None:
+    """The round to build on: in the same area, and one the user's organisation took part in
+    (another network's rounds, their requirements and participants are not the user's)."""
     if not data.predecessor_id:
         return None
     predecessor = db.session.get(TenderRound, data.predecessor_id)
-    if predecessor is None or predecessor.agreement_area_id != area.id:
+    if (
+        predecessor is None
+        or predecessor.agreement_area_id != area.id
+        or not _took_part(user, predecessor)
+    ):
         errors["predecessor_id"] = [_("Välj en tidigare omgång inom samma avtalsområde.")]
     elif predecessor.successor is not None:
         errors["predecessor_id"] = [
@@ -94,7 +108,7 @@ def create_next_round(user: User, data: NextRoundInput) -> TenderRound:
     if area is None:
         errors["area_id"] = [_("Välj avtalsområde.")]
         raise RoundInvalid(errors)
-    predecessor = _predecessor(data, area, errors)
+    predecessor = _predecessor(user, data, area, errors)
     if errors:
         raise RoundInvalid(errors)
     tender_round = TenderRound(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -14,7 +14,12 @@ from kb.extensions import db
 from kb.followups.scopes import FOLLOW_UP_ROLES
 from kb.tenders.forms import ContractStatusForm
 from kb.tenders.models import Contract
-from kb.tenders.status import StatusChangeInvalid, change_contract_status, may_change_status
+from kb.tenders.status import (
+    FINAL,
+    StatusChangeInvalid,
+    change_contract_status,
+    may_change_status,
+)
 
 bp = Blueprint("contracts", __name__, url_prefix="/avtal")
 
@@ -40,10 +45,12 @@ def contract(contract_id: int) -> str:
 
 @bp.route("/<int:contract_id>/status", methods=["POST"])
 @require_role(*FOLLOW_UP_ROLES)
-def change_status(contract_id: int) -> Response | str:
+def change_status(contract_id: int) -> Response | str | tuple[str, int]:
     found = db.get_or_404(Contract, contract_id)
     if not may_change_status(current_user, found):
         abort(403)
+    # A replayed form: the contract already has that status, or can change no more.
+    replayed = found.status in FINAL or request.form.get("to_status") == found.status.value
     form = ContractStatusForm()
     form.offer_changes(found)
     if form.validate():
@@ -56,4 +63,4 @@ def change_status(contract_id: int) -> Response | str:
         else:
             flash(_("Avtalets status är nu: %(status)s.", status=change.to_status.label), "success")
             return redirect(url_for("contracts.contract", contract_id=found.id))
-    return _render(found, form)
+    return _render(found, form), 403 if replayed else 200
