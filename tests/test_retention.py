@@ -21,10 +21,13 @@ from kb.api.tokens import create_token
 from kb.audit.models import AuditRecord
 from kb.auth.models import Role, User
 from kb.experiences.models import (
+    AgeBand,
     EndReason,
     Experience,
     ExperienceRating,
     ExperienceStatus,
+    LegalBasis,
+    PlacementKind,
     WouldPlaceAgain,
 )
 from kb.insight.models import RatingTotal
@@ -75,6 +78,9 @@ def _experience(author: User, unit: Unit, area, contract, key: str, **fields) ->
         start_month=1,
         end_reason=fields.pop("end_reason", EndReason.PLANNED),
         would_place_again=WouldPlaceAgain.YES,
+        placement_kind=PlacementKind.TREATMENT,
+        legal_basis=LegalBasis.SOL,
+        age_band=AgeBand.AGE_13_15,
         daily_price=4200,
         status=status,
         ratings=[
@@ -425,6 +431,31 @@ def scorecards_by_viewer(app_db, world: RetentionWorld) -> dict:
             view = knowledge_for(viewer, [world.ids["unit"]], world.supplier_id, 3)
             cards[key] = view.scorecards
     return cards
+
+
+def test_a_narrative_written_again_is_shown_and_handled_again(app, app_db, world, client):
+    """The author writes new text into a handled experience (through the API, as the form
+    does): the notice gives way to the text, and the next run handles it again."""
+    with app_db() as session:
+        author = session.scalar(select(User).where(User.email == world.emails["author"]))
+        token = create_token(author, "Prov", "write", None, datetime(2025, 1, 1)).secret
+        session.commit()
+    assert run(app, "--apply").exit_code == 0
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"/api/v1/experiences/{world.ids['ended']}"
+    rating_only = client.patch(url, json={"goal_attainment": 3}, headers=headers)
+    assert rating_only.status_code == 200, rating_only.get_data(as_text=True)
+    assert rating_only.get_json()["narrative_notice"] is not None  # the text was not touched
+    written = client.patch(url, json={"worked_md": "Ny text om Fiskeutflykt."}, headers=headers)
+    assert written.status_code == 200, written.get_data(as_text=True)
+    body = written.get_json()
+    assert body["narrative_notice"] is None and "Fiskeutflykt" in body["worked_html"]
+    again = run(app)
+    assert "Berörs nu: 1 erfarenheter." in again.output
+    assert run(app, "--apply").exit_code == 0
+    with app_db() as session:
+        assert "Fiskeutflykt" not in audit_text(session)
+        assert session.get(Experience, world.ids["ended"]).narrative_removed_at is not None
 
 
 # --- the admin page ----------------------------------------------------------------------------

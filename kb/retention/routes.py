@@ -7,12 +7,14 @@ from flask import Blueprint, current_app, render_template
 from kb.auth.access import require_role
 from kb.auth.models import Role
 from kb.database import utcnow
+from kb.retention import tracking
 from kb.retention.rule import RetentionConfigError, notice_for, rule_from_config
 from kb.retention.services import preview
 from kb.retention.texts import describe_rule, measured_from
 
 bp = Blueprint("retention", __name__, url_prefix="/admin/gallring")
 bp.add_app_template_global(notice_for, "retention_notice")
+bp.record_once(lambda state: tracking.install())
 
 
 @bp.route("")
