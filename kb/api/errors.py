@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
 from kb.extensions import db
+from kb.main import unavailable
 
 API_PREFIX = "/api/v1"
 
@@ -30,6 +31,7 @@ HTTP_ERRORS: dict[int, tuple[str, Any]] = {
         "internal_error",
         _l("Ett oväntat fel inträffade. Ingenting har sparats. Försök igen senare."),
     ),
+    503: ("database_unavailable", unavailable.MESSAGE),
 }
 
 
@@ -85,7 +87,19 @@ def handle_http_error(error: HTTPException) -> Response:
     return response
 
 
+def database_unavailable_response() -> Response:
+    response = error_response(503)
+    response.headers["Retry-After"] = str(unavailable.RETRY_AFTER_SECONDS)
+    return response
+
+
 def handle_server_error(error: Exception) -> Response:
+    if unavailable.is_database_unavailable(error):
+        current_app.logger.warning(
+            "Databasen svarar inte (%s %s): %s", request.method, request.path, error
+        )
+        unavailable.discard_session()
+        return database_unavailable_response()
     current_app.logger.error("API error on %s %s", request.method, request.path, exc_info=error)
     db.session.rollback()
     return error_response(500)
