@@ -78,7 +78,16 @@ def retention_command(apply_rule: bool, batch_size: int) -> None:
     if not apply_rule:
         click.echo(_("Torrkörning: ingenting har ändrats. Kör med --apply för att gallra."))
         return
-    handled, batches = _apply(rule, today, batch_size)
+    try:
+        handled, batches = _apply(rule, today, batch_size)
+    except Exception as error:  # a failed batch is rolled back; the ones before it stay done
+        raise click.ClickException(
+            _(
+                "Gallringen avbröts (%(error)s). Omgångar som hann sparas är kvar; kör "
+                "kommandot igen för resten.",
+                error=f"{type(error).__name__}: {error}",
+            )
+        ) from error
     click.echo(
         _("Gallrade %(count)s erfarenheter i %(batches)s omgångar.", count=handled, batches=batches)
     )
