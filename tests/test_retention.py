@@ -378,25 +378,38 @@ def test_the_audit_trail_is_append_only_again_after_a_run(app, app_db, world):
             session.execute(text("DELETE FROM audit_records"))
 
 
-def test_a_failed_batch_changes_nothing_and_keeps_the_trail_append_only(
-    app, app_db, world, monkeypatch
-):
-    """Injected: the audit redaction raises after the experiences were flushed."""
+def test_a_failed_batch_is_rolled_back_and_the_ones_before_it_stay(app, app_db, world, monkeypatch):
+    """Injected: the audit redaction of the second batch raises after its experiences were
+    flushed. The first batch ("ended") stays done, the second ("ongoing") is untouched."""
     from kb.retention import services
 
-    def broken(kept):
-        raise RuntimeError("injected failure")
+    real, calls = services.redact_narratives, []
 
-    monkeypatch.setattr(services, "redact_narratives", broken)
+    def fails_the_second_time(kept):
+        calls.append(kept)
+        if len(calls) == 2:
+            raise RuntimeError("injected failure")
+        return real(kept)
+
+    monkeypatch.setattr(services, "redact_narratives", fails_the_second_time)
     with app_db() as session:
         before = experience_state(session)
-    failed = run(app, "--apply")
-    assert failed.exit_code == 1 and "Gallringen avbröts (RuntimeError: injected" in failed.output
+    failed = run(app, "--apply", "--batch-size", "1")
+    assert failed.exit_code == 1, failed.output
+    assert "Gallrade 1 erfarenheter i 1 omgångar." in failed.output
+    assert "Gallringen avbröts (RuntimeError: injected failure)" in failed.output
     with app_db() as session:
-        assert experience_state(session) == before
-        assert all(word in audit_text(session) for word in ALL_OLD)
+        after = experience_state(session)
+        assert after[world.ids["ended"]]["narrative_removed_at"] is not None
+        assert after[world.ids["ongoing"]] == before[world.ids["ongoing"]]
+        assert after[world.ids["draft"]] == before[world.ids["draft"]]
+        logged = audit_text(session)
+        assert "Akvarellmålning" not in logged and "Fågelskådning" in logged
         with pytest.raises(DatabaseError, match="append-only"):
             session.execute(text("UPDATE audit_records SET actor_label = 'x'"))
+    monkeypatch.setattr(services, "redact_narratives", real)
+    rest = run(app, "--apply")
+    assert rest.exit_code == 0 and "Gallrade 2 erfarenheter" in rest.output
 
 
 def test_ratings_and_aggregates_are_unchanged(app, app_db, world, client, login):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 import click
@@ -42,21 +43,31 @@ def _print_preview(found: RetentionPreview) -> None:
         )
 
 
-def _apply(rule: RetentionRule, today: date, batch_size: int) -> tuple[int, int]:
-    """Handle every due experience, one transaction per batch; return (handled, batches)."""
-    sync = current_app.config.get("SEARCH_SYNC")
+@dataclass
+class Outcome:
+    handled: int = 0
+    batches: int = 0
+    error: Exception | None = None
+
+
+def _apply(rule: RetentionRule, today: date, batch_size: int) -> Outcome:
+    """Handle every due experience, one transaction per batch. A failing batch is rolled back
+    and ends the run; the batches before it stay done."""
+    outcome, sync = Outcome(), current_app.config.get("SEARCH_SYNC")
     current_app.config["SEARCH_SYNC"] = "off"  # the index is drained once, afterwards
     try:
-        ids, handled, batches = candidate_ids(rule, today), 0, 0
+        ids = candidate_ids(rule, today)
         db.session.rollback()
         for start in range(0, len(ids), batch_size):
-            handled += handle_batch(rule, ids[start : start + batch_size], today, utcnow())
+            outcome.handled += handle_batch(rule, ids[start : start + batch_size], today, utcnow())
             db.session.commit()
-            batches += 1
+            outcome.batches += 1
+    except Exception as error:  # reported in Swedish by the command, after the drain
+        outcome.error = error
     finally:
         db.session.rollback()
         current_app.config["SEARCH_SYNC"] = sync
-    return handled, batches
+    return outcome
 
 
 @click.command("retention")
@@ -78,21 +89,24 @@ def retention_command(apply_rule: bool, batch_size: int) -> None:
     if not apply_rule:
         click.echo(_("Torrkörning: ingenting har ändrats. Kör med --apply för att gallra."))
         return
-    try:
-        handled, batches = _apply(rule, today, batch_size)
-    except Exception as error:  # a failed batch is rolled back; the ones before it stay done
+    outcome = _apply(rule, today, batch_size)
+    click.echo(
+        _(
+            "Gallrade %(count)s erfarenheter i %(batches)s omgångar.",
+            count=outcome.handled,
+            batches=outcome.batches,
+        )
+    )
+    result = drain(backend_for(current_app))
+    click.echo(_("Sökindexet: %(count)s ändringar tillämpade.", count=result.applied))
+    if outcome.error is not None:
         raise click.ClickException(
             _(
                 "Gallringen avbröts (%(error)s). Omgångar som hann sparas är kvar; kör "
                 "kommandot igen för resten.",
-                error=f"{type(error).__name__}: {error}",
+                error=f"{type(outcome.error).__name__}: {outcome.error}",
             )
-        ) from error
-    click.echo(
-        _("Gallrade %(count)s erfarenheter i %(batches)s omgångar.", count=handled, batches=batches)
-    )
-    result = drain(backend_for(current_app))
-    click.echo(_("Sökindexet: %(count)s ändringar tillämpade.", count=result.applied))
+        )
     if result.error:
         raise click.ClickException(
             _(
