@@ -3,8 +3,9 @@
 The audit trail is append-only: the ORM refuses to change a record and database triggers
 refuse UPDATE and DELETE. A narrative removed by the retention rule would still be readable
 in the records of the experience's creation and edits, so inside the transaction of one
-retention batch, and for exactly those records, the UPDATE trigger is lifted, the narrative
-values are replaced with REDACTED_TEXT, and the trigger is put back before the commit. Both
+retention batch, and for exactly those records, the trigger that refuses UPDATE is lifted
+(on PostgreSQL the one trigger for UPDATE and DELETE), the narrative values are replaced with
+REDACTED_TEXT, and the trigger is put back before the commit. Both
 databases roll the trigger change back with the transaction, so a failed batch leaves the
 protection as it was. Everything else in the records (who, when, the structured fields)
 stays as it was written.
@@ -34,7 +35,7 @@ POSTGRES_TRIGGER = "audit_records_append_only"
 
 @contextmanager
 def audit_updates_allowed() -> Iterator[None]:
-    """Lift the append-only UPDATE trigger inside the current transaction, then restore it."""
+    """Lift the trigger refusing UPDATE inside the current transaction, then restore it."""
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         db.session.execute(text(f"ALTER TABLE audit_records DISABLE TRIGGER {POSTGRES_TRIGGER}"))
