@@ -396,3 +396,32 @@ def test_each_document_points_at_the_facet_sets_of_its_own_values(app, world, pg
         assert row[0] == row[1] and row[14] == row[15]
         assert tuple(row[2:8]) == tuple(row[8:14]) and row[16] == row[17]
     assert any(None in row[3:7] for row in rows)  # NULL values are signed too
+
+
+TABLE_SHAPE = """
+SELECT (SELECT array_agg(indexdef ORDER BY indexname) FROM pg_indexes
+          WHERE tablename = 'search_documents'),
+       (SELECT array_agg(conname || ':' || contype::text ORDER BY conname) FROM pg_constraint
+          WHERE conrelid = 'search_documents'::regclass),
+       (SELECT reloptions FROM pg_class WHERE oid = 'search_documents'::regclass),
+       (SELECT array_agg(attname || ':' || attstorage::text || ':' || attnotnull::text
+                         ORDER BY attnum)
+          FROM pg_attribute WHERE attrelid = 'search_documents'::regclass AND attnum > 0
+          AND NOT attisdropped)
+"""
+
+
+def test_a_rebuild_swaps_in_a_table_shaped_like_the_old_one(app, world, pg):
+    """A rebuild fills a new table and renames it (postgres_rebuild): its indexes, constraint
+    names, storage and options must be those the migrations made, and its rows the same."""
+    with pg.connect() as connection:
+        before = connection.execute(text(TABLE_SHAPE)).one()
+        rows_before = connection.execute(text("SELECT * FROM search_documents ORDER BY key")).all()
+    result = app.test_cli_runner().invoke(args=["kb", "search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    with pg.connect() as connection:
+        assert connection.execute(text(TABLE_SHAPE)).one() == before
+        rows_after = connection.execute(text("SELECT * FROM search_documents ORDER BY key")).all()
+        leftovers = connection.scalar(text("SELECT to_regclass('search_documents_rebuild')"))
+    assert rows_after == rows_before and len(rows_after) > 0
+    assert leftovers is None

@@ -24,8 +24,8 @@ TEXT_ARRAY = ARRAY(Text).with_variant(JSON(), "sqlite")
 # Writes queue GIN entries in a pending list that every search reads through; keep it short.
 GIN = {"gin_pending_list_limit": 64}  # kB; PostgreSQL's default is 4 MB
 TOAST_TUPLE_TARGET = 128  # move text out of line as soon as a row exceeds this many bytes
-COLUMN_STORAGE = (
-    "ALTER TABLE search_documents"
+COLUMN_STORAGE = (  # for search_documents or a table built to replace it (postgres_rebuild)
+    "ALTER TABLE {table}"
     " ALTER COLUMN title SET STORAGE EXTERNAL, ALTER COLUMN body SET STORAGE EXTERNAL,"
     " ALTER COLUMN terms SET STORAGE EXTERNAL, ALTER COLUMN area_ids SET STORAGE PLAIN,"
     " ALTER COLUMN themes SET STORAGE PLAIN, ALTER COLUMN access SET STORAGE PLAIN"
@@ -107,5 +107,5 @@ THEME_SIGNATURE_SQL = "concat('t|', array_to_string(d.themes, ','))"
 event.listen(
     SearchDocumentRow.__table__,
     "after_create",
-    DDL(COLUMN_STORAGE).execute_if(dialect="postgresql"),
+    DDL(COLUMN_STORAGE.format(table="search_documents")).execute_if(dialect="postgresql"),
 )

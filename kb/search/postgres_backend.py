@@ -44,12 +44,10 @@ from sqlalchemy import (
     Text,
     bindparam,
     cast,
-    column,
     delete,
     func,
     literal_column,
     select,
-    table,
     text,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR, insert
@@ -74,6 +72,7 @@ from kb.search.pg_models import (
     facet_signature,
     theme_signature,
 )
+from kb.search.postgres_literals import literals
 from kb.search.postgres_query import (
     access_lexeme,
     lexeme,
@@ -82,6 +81,7 @@ from kb.search.postgres_query import (
     swedish_statement,
     to_tsquery,
 )
+from kb.search.postgres_rebuild import rebuild_table
 from kb.search.postgres_snippets import headline_html, snippet
 
 WRITER_TIMEOUT_SECONDS = 5.0  # wait this long for a lock, then fail: the outbox keeps the work
@@ -130,24 +130,6 @@ UPSERT = insert(TABLE).values(
 UPSERT = UPSERT.on_conflict_do_update(
     index_elements=[TABLE.c.key],
     set_={name: UPSERT.excluded[name] for name in COLUMNS if name != "key"},
-)
-
-
-STAGING_TABLE = (
-    "CREATE TEMPORARY TABLE search_documents_staging"
-    " (LIKE search_documents INCLUDING DEFAULTS) ON COMMIT DROP"
-)
-_STAGING = table("search_documents_staging", *(column(name) for name in COLUMNS))
-FROM_STAGING = insert(TABLE).from_select(
-    COLUMNS,
-    select(
-        *(
-            document_terms(_STAGING.c.title, _STAGING.c.body, _STAGING.c.terms)
-            if name == "terms"
-            else _STAGING.c[name]
-            for name in COLUMNS
-        )
-    ),
 )
 
 
@@ -203,14 +185,18 @@ def _facet_values(document: SearchDocument) -> dict:
     }
 
 
-def _row(document: SearchDocument, set_ids: dict[str, int]) -> dict:
+def _literal(document: SearchDocument) -> str:
+    return tsvector_literal(document.title, document.body, document.access)
+
+
+def _row(document: SearchDocument, set_ids: dict[str, int], literal: str | None = None) -> dict:
     row = _facet_values(document) | {
         "key": document.key,
         "title": document.title,
         "body": document.body,
         "date": document.date,
         "access": list(document.access),
-        "terms": tsvector_literal(document.title, document.body, document.access),
+        "terms": _literal(document) if literal is None else literal,
     }
     return _with_set_ids(row, set_ids)
 
@@ -375,9 +361,9 @@ class PostgresBackend:
         connection.execute(delete(TABLE).where(TABLE.c.key.in_(sorted(set(keys)))))
 
     def rebuild(self, documents: Iterable[SearchDocument]) -> int:
-        """Replace every document in one transaction of its own; readers see the old set until
-        it commits. Writers are locked out from before the documents are read, so a change
-        drained meanwhile is either in what we read or applied after we commit."""
+        """Replace every document in one transaction of its own (postgres_rebuild); readers
+        see the old set until it commits. Writers are locked out from before the documents are
+        read, so a change drained meanwhile is either in what we read or applied after."""
         with db.engine.begin() as connection:
             TABLE.create(connection, checkfirst=True)
             FACET_SETS.create(connection, checkfirst=True)
@@ -385,21 +371,12 @@ class PostgresBackend:
             connection.execute(text("LOCK TABLE search_documents IN EXCLUSIVE MODE"))
             documents = list(documents)
             _learn(documents)
-            connection.execute(delete(TABLE))
-            self._copy(connection, documents)
-            connection.execute(text("ANALYZE search_documents"))  # fresh statistics for plans
-        return len(documents)
+            set_ids = _facet_set_ids(connection, map(_facet_values, documents))
 
-    def _copy(self, connection: Connection, documents: list[SearchDocument]) -> None:
-        """COPY the rows into a staging table, then insert them with their swedish terms."""
-        names = ", ".join(COLUMNS)
-        set_ids = _facet_set_ids(connection, map(_facet_values, documents))
-        connection.execute(text(STAGING_TABLE))
-        with (
-            connection.connection.driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY search_documents_staging ({names}) FROM STDIN") as copy,
-        ):
-            for document in documents:
-                row = _row(document, set_ids)
-                copy.write_row([row[name] for name in COLUMNS])
-        connection.execute(FROM_STAGING)
+            def fill(write_row) -> None:  # type: ignore[no-untyped-def]
+                for document, literal in zip(documents, literals(documents, _literal), strict=True):
+                    row = _row(document, set_ids, literal)
+                    write_row([row[name] for name in COLUMNS])
+
+            rebuild_table(connection, COLUMNS, fill, document_terms)
+        return len(documents)
