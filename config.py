@@ -45,6 +45,10 @@ class Config:
     SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
     WHOOSH_INDEX_PATH = None  # <instance>/whoosh-index unless set
     SEARCH_SYNC = os.environ.get("KB_SEARCH_SYNC", "thread")  # thread | sync | off
+    # /readyz reports "not ready" when a due search outbox row has waited this long.
+    OUTBOX_STUCK_SECONDS = int(os.environ.get("KB_OUTBOX_STUCK_SECONDS", "300"))
+    # One JSON line per request on stderr (kb/ops/request_log.py); no personal data.
+    REQUEST_LOG = _flag("KB_REQUEST_LOG", True)
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -100,6 +104,7 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret-key-not-for-production"
     SQLALCHEMY_DATABASE_URI = "sqlite://"
     SEARCH_SYNC = "off"  # search tests switch it to "sync"
+    REQUEST_LOG = False  # the records still reach pytest's log capture
     WTF_CSRF_ENABLED = True
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False

@@ -76,6 +76,8 @@ def _register_blueprints(app: Flask) -> None:
     from kb.main import navigation, security, template_helpers
     from kb.main.errors import register_error_handlers
     from kb.main.routes import bp as main_bp
+    from kb.ops import request_log
+    from kb.ops.health import bp as ops_bp
     from kb.requirements.routes import bp as requirements_bp
     from kb.retention.routes import bp as retention_bp
     from kb.search.routes import bp as search_bp
@@ -85,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(main_bp)
+    app.register_blueprint(ops_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(catalogue_bp)
@@ -104,6 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(retention_bp)
     app.cli.add_command(kb_cli)
+    request_log.init_app(app)  # first, so that a refused request is logged too
     access.init_app(app)
     navigation.init_app(app)
     template_helpers.init_app(app)

@@ -14,7 +14,7 @@ from kb.api.errors import is_api_request
 from kb.auth.models import Role, User
 from kb.extensions import db, login_manager
 
-PUBLIC_ENDPOINTS = {"auth.login", "static"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "ops.healthz", "ops.readyz"}  # kb/ops/health.py
 
 F = TypeVar("F", bound=Callable[..., Any])
 
