@@ -110,10 +110,10 @@ def _wait_until_serving(base_url: str, server: subprocess.Popen, log: Path) -> N
 
 
 @contextmanager
-def gunicorn(setup: Installation, workers: int = 2) -> Iterator[str]:
-    """Serve the installation; stop gracefully (SIGTERM) when done."""
+def gunicorn(setup: Installation, workers: int = 2, name: str = "gunicorn") -> Iterator[str]:
+    """Serve the installation; stop gracefully (SIGTERM) when done. The log is <name>.log."""
     port = free_port()
-    log = setup.folder / "gunicorn.log"
+    log = setup.folder / f"{name}.log"
     with log.open("w") as output:
         server = subprocess.Popen(
             [
