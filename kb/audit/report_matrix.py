@@ -45,6 +45,7 @@ RIGHTS = [
         ("auth.login", "static", "api.openapi_document"),
         None,
     ),
+    (_l("Hälsokontroller för lastbalanserare (/healthz, /readyz)"), ("ops.*",), None),
     (_l("Startsida och utloggning"), ("main.*", "auth.logout"), None),
     (_l("Egen profil, eget lösenord och personliga API-nycklar"), ("profile.*", "auth.*"), None),
     (
