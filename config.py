@@ -72,6 +72,9 @@ class Config:
     # refuse further attempts from that address until the window has passed.
     LOGIN_IP_MAX_FAILURES = int(os.environ.get("KB_LOGIN_IP_MAX_FAILURES", "20"))
     LOGIN_IP_WINDOW_MINUTES = int(os.environ.get("KB_LOGIN_IP_WINDOW_MINUTES", "15"))
+    # Reverse proxies in front of the app that set X-Forwarded-For/-Proto (werkzeug ProxyFix);
+    # 0 when clients reach the app directly, who could otherwise choose their own address.
+    PROXY_FIX_HOPS = int(os.environ.get("KB_PROXY_FIX_HOPS", "0"))
     PASSWORD_MIN_LENGTH = int(os.environ.get("KB_PASSWORD_MIN_LENGTH", "12"))
     # Strict-Transport-Security is sent in production only (a development server has no TLS).
     HSTS_SECONDS = int(os.environ.get("KB_HSTS_SECONDS", "31536000"))
