@@ -34,8 +34,8 @@ from kb.database import Base
 from kb.demo.loader import load_demo
 from kb.exchange.cli import import_directory
 from kb.exchange.everything import (
-    DERIVED_TABLES,
     MANIFEST,
+    NOT_EXPORTED,
     ExchangeError,
     export_all,
     exported_tables,
@@ -158,9 +158,9 @@ def test_round_trip_reproduces_every_row(app: Flask, tmp_path: Path, sqlite_temp
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "export" / MANIFEST).read_text(encoding="utf-8"))
     assert set(manifest["tables"]) == {t.name for t in exported_tables()}
-    assert set(manifest["excluded_tables"]) == DERIVED_TABLES
+    assert set(manifest["excluded_tables"]) == NOT_EXPORTED
     assert manifest["schema_revision"]
-    assert not any((tmp_path / "export" / f"{name}.jsonl").exists() for name in DERIVED_TABLES)
+    assert not any((tmp_path / "export" / f"{name}.jsonl").exists() for name in NOT_EXPORTED)
     lines = (tmp_path / "export" / "experiences.jsonl").read_text(encoding="utf-8").splitlines()
     assert len(lines) == manifest["tables"]["experiences"]
     priced = next(json.loads(line) for line in lines if json.loads(line)["daily_price"])

@@ -24,7 +24,7 @@ from kb.database import Base
 
 # Derived from the other tables and rebuilt after every restore, so rows here alone do not
 # make a database "in use".
-DERIVED_TABLES = frozenset({"search_outbox", "search_documents"})
+DERIVED_TABLES = frozenset({"search_outbox", "search_documents", "search_facet_sets"})
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
 

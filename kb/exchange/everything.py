@@ -43,7 +43,7 @@ from sqlalchemy import (
 from kb.database import utcnow
 from kb.exchange.tables import (
     BATCH_SIZE,
-    DERIVED_TABLES,
+    NOT_EXPORTED,
     ExchangeError,
     exported_tables,
     import_table,
@@ -52,7 +52,7 @@ from kb.exchange.tables import (
 from kb.extensions import db
 from kb.imports.base import NoProgress, Progress
 
-__all__ = ["DERIVED_TABLES", "ExchangeError", "export_all", "exported_tables", "import_all"]
+__all__ = ["NOT_EXPORTED", "ExchangeError", "export_all", "exported_tables", "import_all"]
 
 FORMAT = "kunskapsbanken-export"
 FORMAT_VERSION = 1
@@ -104,7 +104,7 @@ def export_all(directory: Path, progress: Progress | None = None) -> dict[str, i
         "schema_revision": revision,
         "exported_at": utcnow().isoformat(),
         "source_dialect": db.engine.dialect.name,
-        "excluded_tables": sorted(DERIVED_TABLES),
+        "excluded_tables": sorted(NOT_EXPORTED),
         "tables": counts,
     }
     (directory / MANIFEST).write_text(

@@ -35,8 +35,13 @@ from kb.database import Base
 from kb.imports.base import Progress
 
 # Derived tables are rebuilt on import: the search index by a rebuild, the rating totals by
-# their triggers as the ratings are inserted.
-DERIVED_TABLES = frozenset({"search_documents", "search_outbox", "rating_totals"})
+# their triggers as the ratings are inserted. Operational tables only matter to the running
+# installation: sign-in failures per address and the one-time keys of submitted forms.
+DERIVED_TABLES = frozenset(
+    {"search_documents", "search_facet_sets", "search_outbox", "rating_totals"}
+)
+OPERATIONAL_TABLES = frozenset({"login_failures", "form_submissions"})
+NOT_EXPORTED = DERIVED_TABLES | OPERATIONAL_TABLES
 BATCH_SIZE = 1000
 
 
@@ -45,8 +50,8 @@ class ExchangeError(Exception):
 
 
 def exported_tables() -> list[Table]:
-    """Every table except the derived ones, parents before children."""
-    return [t for t in Base.metadata.sorted_tables if t.name not in DERIVED_TABLES]
+    """Every table except the derived and operational ones, parents before children."""
+    return [t for t in Base.metadata.sorted_tables if t.name not in NOT_EXPORTED]
 
 
 def _decoder(column: Any) -> Callable[[Any], Any]:
