@@ -175,7 +175,8 @@ def test_a_damaged_index_keeps_the_site_up_and_the_save_queued_until_rebuilt(
     page = search_page(client, "kvällsbemanning")  # may still read the files it has open
     assert REBUILDING in page or how != "deleted"
     assert REBUILDING in search_page(restarted(world.caseworker_email), "kvällsbemanning")
-    assert [(r.entity, r.entity_id) for r in queued(app_db)] == [("experience", new_id)]
+    waiting = [(r.entity, r.entity_id, r.operation) for r in queued(app_db)]
+    assert waiting == [("experience", new_id, "upsert"), ("index", 0, "rebuild")]
 
     rebuilt = search_cli(app, "rebuild")
     assert rebuilt.exit_code == 0, rebuilt.output
@@ -183,8 +184,26 @@ def test_a_damaged_index_keeps_the_site_up_and_the_save_queued_until_rebuilt(
     assert "1 träff" in search_page(client, "specialpedagogen")
     assert "1 träff" in search_page(restarted(world.caseworker_email), "familjehemsplacering")
     drained = search_cli(app, "drain")
-    assert drained.exit_code == 0 and "1 ändringar tillämpade" in drained.output
+    assert drained.exit_code == 0 and "2 ändringar tillämpade" in drained.output
     assert queued(app_db) == []
+    assert_index_equals_database(app)
+
+
+@pytest.mark.parametrize("how", ["deleted", "segments-halved"])
+def test_a_search_that_finds_the_index_damaged_has_the_next_drain_rebuild_it(
+    app, app_db, client, world, login, restarted, how
+):
+    """No save needed and no operator: the search page queues a rebuild for the drainer."""
+    damage_index(index_path(app), how)
+    searcher = restarted(world.caseworker_email)
+    assert REBUILDING in search_page(searcher, "familjehemsplacering")
+    assert [(r.entity, r.operation) for r in queued(app_db)] == [("index", "rebuild")]
+    assert REBUILDING in search_page(searcher, "kvällsbemanning")  # asked once is enough
+    assert len(queued(app_db)) == 1
+    with app.app_context():
+        result = drain(backend_for(app))
+    assert result.rebuilt and result.applied == 1 and queued(app_db) == []
+    assert "1 träff" in search_page(searcher, "familjehemsplacering")
     assert_index_equals_database(app)
 
 
@@ -210,20 +229,17 @@ def test_a_writer_lock_held_by_another_process_keeps_the_change_queued_until_rel
     """Another process holds Whoosh's writer lock: saving and searching still work, the drain
     gives up after its timeout with the work still queued, and succeeds once it is released."""
     monkeypatch.setattr(whoosh_backend, "WRITER_TIMEOUT_SECONDS", 0.3)
-    app.config["SEARCH_SYNC"] = "sync"  # the save drains at once, into the lock
     login(world.caseworker_email)
     with writer_lock_held(index_path(app)):
         new_id = save_through_form(client, world, "last-1")
         assert "1 träff" in search_page(client, "familjehemsplacering")
-        assert "Inga träffar" in search_page(client, "specialpedagogen")
+        held = search_cli(app, "drain")  # refused, not crashed, still queued
+        assert held.exit_code == 1 and "1 ändringar ligger kvar i kön" in held.output
+        assert "Traceback" not in held.output
         (row,) = queued(app_db)
         assert (row.entity, row.entity_id, row.attempts) == ("experience", new_id, 1)
         assert "låst av en annan process" in row.last_error
-        wait_for_retry(app_db)
-        held = search_cli(app, "drain")  # still locked: refused, not crashed, still queued
-        assert held.exit_code == 1 and "ligger kvar i kön" in held.output
-        assert "Traceback" not in held.output
-        assert [r.attempts for r in queued(app_db)] == [2]
+        assert "Inga träffar" in search_page(client, "specialpedagogen")
     wait_for_retry(app_db)
     drained = search_cli(app, "drain")
     assert drained.exit_code == 0 and "1 ändringar tillämpade" in drained.output, drained.output

@@ -8,7 +8,9 @@ PostgreSQL several drainers may run at once: ``FOR UPDATE SKIP LOCKED`` gives ea
 
 A failed batch stays queued with its attempts and a readable reason, and is retried after a
 back-off. An index that is missing or unreadable (SearchIndexDamagedError) is rebuilt from the
-database by the drain itself rather than started afresh with only the batch in it.
+database by the drain itself rather than started afresh with only the batch in it; so is one
+the search page found damaged, which queues a rebuild request (``request_rebuild``) for
+whichever process drains.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from kb.search.models import SearchOutbox
 BATCH_SIZE = 500
 MAX_BACKOFF = timedelta(minutes=10)
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+REBUILD_ENTITY = "index"  # an outbox row of this entity asks for a rebuild of the whole index
 log = logging.getLogger(__name__)
 
 
@@ -104,6 +107,16 @@ def _apply(backend: SearchBackend, rows: list[SearchOutbox]) -> None:
         backend.upsert(documents)
 
 
+def request_rebuild() -> None:
+    """Queue a rebuild of the whole index, unless one is queued already; flushes."""
+    pending = db.session.scalar(
+        select(SearchOutbox.id).where(SearchOutbox.entity == REBUILD_ENTITY).limit(1)
+    )
+    if pending is None:
+        db.session.add(SearchOutbox(entity=REBUILD_ENTITY, entity_id=0, operation="rebuild"))
+        db.session.flush()
+
+
 def _postpone(row_ids: list[int], reason: str) -> None:
     for row in db.session.scalars(select(SearchOutbox).where(SearchOutbox.id.in_(row_ids))):
         row.attempts += 1
@@ -111,16 +124,23 @@ def _postpone(row_ids: list[int], reason: str) -> None:
         row.available_at = utcnow() + min(MAX_BACKOFF, timedelta(seconds=2**row.attempts))
 
 
+def _rebuild(backend: SearchBackend, reason: str) -> None:
+    log.warning("%s Sökindexet byggs om från databasen.", reason)
+    count = backend.rebuild(database_documents())
+    log.warning("Sökindexet är ombyggt: %d dokument.", count)
+
+
 def _apply_or_rebuild(backend: SearchBackend, rows: list[SearchOutbox]) -> bool:
-    """Apply the rows; if the index is missing or unreadable, rebuild it from the database
-    instead, which holds the rows' changes too (they were committed before they were read).
-    Returns whether it rebuilt."""
+    """Apply the rows; if the index is missing or unreadable, or a rebuild was asked for,
+    rebuild it from the database instead, which holds the rows' changes too (they were
+    committed before they were read). Returns whether it rebuilt."""
+    if any(row.entity == REBUILD_ENTITY for row in rows):
+        _rebuild(backend, "Sökindexet skulle byggas om.")
+        return True
     try:
         _apply(backend, rows)
     except SearchIndexDamagedError as damaged:
-        log.warning("%s Sökindexet byggs om från databasen.", damaged)
-        count = backend.rebuild(database_documents())
-        log.warning("Sökindexet är ombyggt: %d dokument.", count)
+        _rebuild(backend, str(damaged))
         return True
     return False
 

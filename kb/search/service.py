@@ -13,6 +13,7 @@ from kb.search.access import tokens_of
 from kb.search.backend import (
     FACETS,
     SearchBackend,
+    SearchIndexDamagedError,
     SearchPage,
     SearchRequest,
     SearchUnavailableError,
@@ -56,6 +57,7 @@ class SearchOutcome:
     page: SearchPage | None
     rows: list[ResultRow]
     unavailable: bool = False
+    damaged: bool = False  # missing or unreadable: only a rebuild repairs it
 
 
 def clean_filters(raw: dict[str, str]) -> dict[str, str]:
@@ -111,6 +113,8 @@ def search_for(
     )
     try:
         result = backend_for(current_app._get_current_object()).search(request)
-    except SearchUnavailableError:
-        return SearchOutcome(query, None, [], unavailable=True)
+    except SearchUnavailableError as error:
+        current_app.logger.warning("Sökindexet kan inte svara: %s", error)
+        damaged = isinstance(error, SearchIndexDamagedError)
+        return SearchOutcome(query, None, [], unavailable=True, damaged=damaged)
     return SearchOutcome(query, result, _load_rows(result))

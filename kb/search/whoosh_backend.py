@@ -550,6 +550,9 @@ class WhooshBackend:
         raise found from error
 
     def _current(self) -> tuple[Searcher, _Snapshot]:
+        """The searcher of the newest generation; SearchIndexDamagedError if the index is
+        missing or damaged, SearchUnavailableError if it could not be opened for a while (a
+        generation replaced while it was being opened)."""
         with self._lock:
             try:
                 if self._searcher is None:
@@ -558,13 +561,16 @@ class WhooshBackend:
                     self._searcher = self._searcher.refresh()
                 if self._snapshot is None or self._snapshot.searcher is not self._searcher:
                     self._snapshot = _Snapshot(self._searcher, self._segments)
+                return self._searcher, self._snapshot
             except SearchUnavailableError:
                 self._searcher = self._snapshot = None
                 raise
             except Exception as error:
                 self._searcher = self._snapshot = None
-                raise SearchIndexDamagedError(f"Sökindexet kan inte läsas: {error}") from error
-            return self._searcher, self._snapshot
+                failure = error
+        found = damage(self.path)  # outside the lock: it reads the whole index
+        unavailable = SearchUnavailableError(f"Sökindexet kunde inte öppnas: {failure}")
+        raise (found or unavailable) from failure
 
     # --- writing ---------------------------------------------------------------------------
 
