@@ -264,7 +264,18 @@ def test_cli_bootstraps_an_installation(app, app_db):
         input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n",
     )
     assert user.exit_code == 0, user.output
+    common = runner.invoke(
+        args=[
+            *("kb", "create-user", "andra@startforbundet.example", "--name", "Andra Admin"),
+            *("--organisation", "Startförbundet"),
+        ],
+        input="Sommar2024!!!\nSommar2024!!!\n",
+    )
+    assert common.exit_code != 0 and "Lösenordet" in common.output
     with app_db() as session:
+        assert (
+            session.scalar(select(User).where(User.email == "andra@startforbundet.example")) is None
+        )
         admin = session.scalar(select(User).where(User.email == "forsta@startforbundet.example"))
         assert admin.roles == {Role.ADMIN}
         assert admin.check_password(NEW_PASSWORD)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from stdnum.se import orgnr
 
 from kb.auth.models import Role, User
+from kb.auth.passwords import password_problems
 from kb.extensions import db
 from kb.organisations.models import Organisation, OrganisationKind
 
@@ -19,9 +21,6 @@ class AdminError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
-
-
-MIN_PASSWORD_LENGTH = 12
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,11 @@ def save_user(data: UserData, user: User | None = None, acting_user_id: int | No
         raise AdminError(_("Välj en organisation."), "organisation_id")
     if user is None and not data.password:
         raise AdminError(_("Ett nytt konto behöver ett lösenord."), "password")
-    if data.password and len(data.password) < MIN_PASSWORD_LENGTH:
-        raise AdminError(_("Lösenordet måste ha minst 12 tecken."), "password")
+    if data.password:
+        minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+        problems = password_problems(data.password, minimum, email=email, name=data.name)
+        if problems:
+            raise AdminError(" ".join(problems), "password")
     user = user or User()
     user.name = data.name.strip()
     user.email = email
