@@ -31,7 +31,7 @@ HTTP_ERRORS: dict[int, tuple[str, Any]] = {
         "internal_error",
         _l("Ett oväntat fel inträffade. Ingenting har sparats. Försök igen senare."),
     ),
-    503: ("database_unavailable", unavailable.MESSAGE),
+    503: ("database_unavailable", unavailable.API_MESSAGE),
 }
 
 
@@ -98,7 +98,7 @@ def handle_server_error(error: Exception) -> Response:
         current_app.logger.warning(
             "Databasen svarar inte (%s %s): %s", request.method, request.path, error
         )
-        unavailable.discard_session()
+        unavailable.give_up_on_database()
         return database_unavailable_response()
     current_app.logger.error("API error on %s %s", request.method, request.path, exc_info=error)
     db.session.rollback()

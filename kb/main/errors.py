@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 
 from flask import Flask, Response, current_app, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -12,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kb.api import errors as api_errors
+from kb.extensions import db
 from kb.main import unavailable
 
 ERROR_TEXTS = {
@@ -73,7 +75,8 @@ def _handle_server_error(error: Exception) -> Response | tuple[str, int]:
     original = getattr(error, "original_exception", None)
     if unavailable.is_database_unavailable(original):  # e.g. from rendering another error page
         return _database_unavailable(original)
-    unavailable.discard_session()
+    with suppress(Exception):  # the connection may be what failed
+        db.session.rollback()
     if api_errors.is_api_request():
         return api_errors.handle_server_error(error)
     return _render(500)
@@ -82,7 +85,7 @@ def _handle_server_error(error: Exception) -> Response | tuple[str, int]:
 def _database_unavailable(error: BaseException) -> Response:
     """503 without touching the database: the page is rendered without the context
     processors, which would load the signed-in user."""
-    unavailable.discard_session()
+    unavailable.give_up_on_database()
     current_app.logger.warning(
         "Databasen svarar inte (%s %s): %s", request.method, request.path, error
     )

@@ -1,8 +1,9 @@
 """Tell a database that cannot answer now from other database errors.
 
-A stopped or restarting PostgreSQL, a dropped connection, an exhausted pool or a SQLite file
-locked by another process all mean "try again shortly": the pages answer 503 with Retry-After,
-the API too (kb.api.errors). Anything else stays an error of the program (500).
+A stopped or restarting PostgreSQL, a dropped connection, an exhausted pool, a SQLite file
+locked by another process or a full disk under the database all mean "try again shortly": the
+pages answer 503 with Retry-After, the API too (kb.api.errors). Anything else (a missing
+table, a violated constraint) stays an error of the program: 500.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ import sqlite3
 from contextlib import suppress
 
 import psycopg
+from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from kb.extensions import db
+from kb.extensions import db, login_manager
 
 RETRY_AFTER_SECONDS = 30
 TITLE = _l("Kunskapsbanken är tillfälligt otillgänglig")
@@ -23,12 +25,23 @@ MESSAGE = _l(
     "Databasen svarar inte just nu. Försök igen om en stund. Det du sparat tidigare finns "
     "kvar, men det du skickade nyss har inte sparats: skicka det igen när sidan fungerar."
 )
-SQLITE_BUSY = ("database is locked", "database table is locked", "unable to open database file")
+API_MESSAGE = _l(
+    "Databasen svarar inte just nu. Försök igen om en stund; det som skickades har inte sparats."
+)
+SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "database or disk is full",
+    "disk i/o error",
+)
 
 
-def _busy_sqlite(error: BaseException) -> bool:
+def _sqlite_unavailable(error: BaseException) -> bool:
     text = str(error).lower()
-    return isinstance(error, sqlite3.OperationalError) and any(m in text for m in SQLITE_BUSY)
+    return isinstance(error, sqlite3.OperationalError) and any(
+        message in text for message in SQLITE_UNAVAILABLE
+    )
 
 
 def is_database_unavailable(error: BaseException | None) -> bool:
@@ -45,10 +58,13 @@ def is_database_unavailable(error: BaseException | None) -> bool:
     # statement timed out, the server's disk is full. Its InterfaceError: a closed connection.
     if isinstance(error, psycopg.OperationalError | psycopg.InterfaceError):
         return True
-    return _busy_sqlite(error) if error is not None else False
+    return _sqlite_unavailable(error) if error is not None else False
 
 
-def discard_session() -> None:
-    """Roll back what the request had begun; a dead connection may refuse even that."""
+def give_up_on_database() -> None:
+    """Roll back what the request had begun (a dead connection may refuse even that) and treat
+    the rest of the request as signed out, so that what runs after the error (the request
+    log, templates) does not ask the database for the signed-in user again."""
     with suppress(Exception):
         db.session.rollback()
+    g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request user

@@ -17,7 +17,6 @@ import time
 import uuid
 
 from flask import Flask, Response, g, request
-from flask_login import current_user
 
 log = logging.getLogger("kb.requests")
 INCOMING_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
@@ -37,6 +36,13 @@ def _start() -> None:
     g.request_id = incoming if INCOMING_ID.fullmatch(incoming) else uuid.uuid4().hex
 
 
+def _user_id() -> int | None:
+    """The signed-in user's id if this request loaded the user; never loads it here, since
+    loading asks the database, which may be what failed (a 503 during an outage)."""
+    user = g.get("_login_user")  # Flask-Login's per-request user
+    return user.id if user is not None and user.is_authenticated else None
+
+
 def _finish(response: Response) -> Response:
     started = g.get("request_started")
     if started is None:  # a request that failed before our first hook
@@ -45,7 +51,7 @@ def _finish(response: Response) -> Response:
     fields = {
         "event": "request",
         "request_id": g.request_id,
-        "user_id": current_user.id if current_user.is_authenticated else None,
+        "user_id": _user_id(),
         "method": request.method,
         "route": request.url_rule.rule if request.url_rule else None,
         "endpoint": request.endpoint,
