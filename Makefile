@@ -44,18 +44,23 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# `make bench` prints every figure; `make bench search`, `make bench loop` or
-# `make bench insight` or `make bench import` only those.
+# `make bench` runs every benchmark (about 30 minutes) and writes bench/report.md and
+# bench/report.json; `make bench-quick` the same at small sizes into bench/quick-report.*.
+# PostgreSQL: KB_BENCH_DATABASE_URL (emptied), else its own database kb_bench_report on
+# 127.0.0.1, made and dropped by the run (kb/benchmarks/postgres.py); KB_BENCH_POSTGRES=off
+# for SQLite only. `make bench search`, `make bench loop`, `make bench insight` or
+# `make bench import` only print those figures.
+.PHONY: bench-quick
 BENCH_ONLY := $(filter search loop insight import,$(MAKECMDGOALS))
 bench: $(VENV)/.installed translations
 ifeq ($(BENCH_ONLY),)
-	$(BIN)/python -m kb.bench
-	$(BIN)/python -m kb.bench_loop
-	$(BIN)/python -m kb.bench_insight
-	$(BIN)/python -m kb.bench_import
+	$(BIN)/python -m kb.benchmarks
 else
 	$(foreach part,$(BENCH_ONLY),$(BIN)/python -m kb.bench_$(part) &&) true
 endif
+
+bench-quick: $(VENV)/.installed translations
+	$(BIN)/python -m kb.benchmarks --quick
 
 search loop insight import:
 	@:

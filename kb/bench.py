@@ -1,77 +1,119 @@
-"""``make bench``: print the project's performance figures.
+"""Saving an experience and rendering a supplier page (issue 3), and the --scale rate (issue 2).
 
 Figures, not tests: speed is measured here and reported, never asserted in the test suite.
-Set KB_BENCH_DATABASE_URL to a PostgreSQL URL to measure there too (the database is emptied).
+``python -m kb.bench`` prints them for the demo plus KB_BENCH_SCALE experiences (default
+20,000); ``make bench`` records the same figures into bench/report.md. Set
+KB_BENCH_DATABASE_URL to a PostgreSQL URL to measure there too (the database is emptied).
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
-from flask_migrate import downgrade, upgrade
+from flask import Flask
 
-from config import Config
-from kb import bench_requests, create_app
-from kb.audit.context import Actor, acting_as
-from kb.demo.loader import generate_scale, load_demo
+from kb import bench_requests
+from kb.bench_requests import latency_text
+from kb.benchmarks import baselines
+from kb.benchmarks.report import Report
+from kb.benchmarks.worlds import bench_app, fresh_demo, grow_to
 from kb.extensions import db
 
 SCALE_ROWS = int(os.environ.get("KB_BENCH_SCALE", "20000"))
-BENCH_ACTOR = Actor(None, "bench", None)
+READERS = (("curator", "kunskap@vidala.example"), ("caseworker", "handlaggare@alvsjohamn.example"))
+PRINTED = {"sqlite": "sqlite", "postgres": "postgresql"}
 
 
-def timed(action: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    action()
-    db.session.commit()
-    return time.perf_counter() - started
-
-
-def bench_database(label: str, url: str, instance: Path) -> None:
-    app = create_app(
-        Config,
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": instance,
-            "WTF_CSRF_ENABLED": False,
-            "SEARCH_SYNC": "off",
-        },
+def record_world(report: Report, db_name: str, demo_seconds: float, rows: int, seconds: float):  # type: ignore[no-untyped-def]
+    """Record the demo load and the --scale rate, and print them."""
+    label = PRINTED[db_name]
+    demo = report.record(
+        f"import.{db_name}.demo_load_s", "Load the demo data", demo_seconds, "s", "import"
     )
-    with app.app_context(), acting_as(BENCH_ACTOR):
-        if url.startswith("postgresql"):
-            downgrade(revision="base")
-        upgrade()
-        demo_seconds = timed(load_demo)
-        scale_seconds = timed(lambda: generate_scale(SCALE_ROWS))
-        db.engine.dispose()
-    _supplier_id, experiences = bench_requests.busiest_supplier(app)
-    saving = bench_requests.bench_saving(app)
-    page_as_curator = bench_requests.bench_supplier_page(app, "kunskap@vidala.example")
-    page_as_caseworker = bench_requests.bench_supplier_page(app, "handlaggare@alvsjohamn.example")
-    print(f"{label}: demo load                 {demo_seconds:8.2f} s")
-    print(
-        f"{label}: --scale {SCALE_ROWS} experiences {scale_seconds:8.2f} s  "
-        f"({SCALE_ROWS / scale_seconds:,.0f} experiences/s, target >= 2,000/s)"
+    rate = report.record(
+        f"import.{db_name}.scale.experiences_per_s",
+        f"--scale {rows} experiences",
+        rows / seconds if seconds else None,
+        "experiences/s",
+        "import",
+        size=rows,
     )
-    print(f"{label}: save a submitted experience (audit + outbox) {saving}  target p95 < 50 ms")
-    print(f"{label}: supplier page, {experiences} experiences, curator    {page_as_curator}")
+    print(f"{label}: demo load                 {demo.value:8.2f} s")
     print(
-        f"{label}: supplier page, {experiences} experiences, caseworker {page_as_caseworker}"
-        "  target p95 < 150 ms"
+        f"{label}: --scale {rows} experiences {seconds:8.2f} s  "
+        f"({rate.value or 0:,.0f} experiences/s, target >= 2,000/s)"
+    )
+
+
+def measure_requests(
+    report: Report, app: Flask, db_name: str, size: int, saves: int, renders: int, repeats: int
+) -> None:
+    """Saving and the supplier page for two readers, against a raw GROUP BY of its ratings."""
+    label = PRINTED[db_name]
+    supplier_id, experiences = bench_requests.busiest_supplier(app)
+    saving = report.record_latency(
+        f"saving.{db_name}.{size}.experience",
+        "Save a submitted experience (audit + outbox)",
+        bench_requests.saving_samples(app, saves),
+        "saving",
+        size=size,
+    )
+    baseline = f"pages.{db_name}.{size}.supplier_ratings_baseline"
+    with app.app_context():
+        report.record_latency(
+            baseline,
+            f"Baseline: raw GROUP BY theme over the supplier's ratings ({experiences} experiences)",
+            baselines.aggregate_samples(db.session, "supplier", repeats, supplier=supplier_id),
+            "pages",
+            size=size,
+        )
+    pages = {}
+    for reader, email in READERS:
+        pages[reader] = report.record_latency(
+            f"pages.{db_name}.{size}.supplier.{reader}",
+            f"Supplier page, {experiences} experiences, as {reader}",
+            bench_requests.supplier_page_samples(app, email, supplier_id, renders),
+            "pages",
+            size=size,
+            baselines=(baseline,),
+        )
+    saving_text, curator_text = latency_text(*saving), latency_text(*pages["curator"])
+    print(
+        f"{label}: save a submitted experience (audit + outbox) {saving_text}  target p95 < 50 ms"
+    )
+    print(f"{label}: supplier page, {experiences} experiences, curator    {curator_text}")
+    print(
+        f"{label}: supplier page, {experiences} experiences, caseworker "
+        f"{latency_text(*pages['caseworker'])}  target p95 < 150 ms"
+    )
+
+
+def bench_database(report: Report, db_name: str, url: str, instance: Path) -> None:
+    app = bench_app(url, instance)
+    demo_seconds = fresh_demo(app)
+    rows, seconds = grow_to(app, SCALE_ROWS + 600, seed=7)
+    record_world(report, db_name, demo_seconds, rows, seconds)
+    measure_requests(
+        report,
+        app,
+        db_name,
+        SCALE_ROWS,
+        bench_requests.SAVES,
+        bench_requests.PAGE_RENDERS,
+        bench_requests.PAGE_RENDERS,
     )
 
 
 def main() -> None:
+    report = Report()
     with tempfile.TemporaryDirectory() as folder:
         instance = Path(folder)
-        bench_database("sqlite", f"sqlite:///{instance / 'bench.sqlite'}", instance)
+        bench_database(report, "sqlite", f"sqlite:///{instance / 'bench.sqlite'}", instance)
         postgres_url = os.environ.get("KB_BENCH_DATABASE_URL")
         if postgres_url:
-            bench_database("postgresql", postgres_url, instance)
+            bench_database(report, "postgres", postgres_url, instance)
 
 
 if __name__ == "__main__":

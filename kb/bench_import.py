@@ -17,13 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask_migrate import downgrade, upgrade
+from flask import Flask
 from sqlalchemy import func, select
 
-from config import Config
-from kb import create_app
-from kb.audit.context import Actor, acting_as
-from kb.demo.loader import load_demo
+from kb.audit.context import acting_as
+from kb.benchmarks.report import Report
+from kb.benchmarks.worlds import BENCH_ACTOR, bench_app, dispose, fresh_demo
 from kb.extensions import db
 from kb.imports.services import ImportRequest, run_import
 from kb.organisations.models import Organisation, OrganisationKind
@@ -115,22 +114,9 @@ def _drain(app, seconds: float) -> tuple[int, float]:  # type: ignore[no-untyped
     return applied, time.perf_counter() - started
 
 
-def run(label: str, url: str, folder: Path, rows: int) -> None:
-    app = create_app(
-        Config,
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": folder,
-            "SEARCH_BACKEND": label,
-            "SEARCH_SYNC": "off",
-        },
-    )
-    with app.app_context(), acting_as(Actor(None, "bench", None)):
-        if url.startswith("postgresql"):
-            downgrade(revision="base")
-        upgrade()
-        load_demo()
-        db.session.commit()
+def _import(app: Flask, folder: Path, rows: int, drain_seconds: float) -> dict[str, float]:
+    """Import rows generated experiences into the demo world; return the stage timings."""
+    with app.app_context(), acting_as(BENCH_ACTOR):
         backend_for(app).rebuild([])
         db.session.execute(db.delete(SearchOutbox))
         db.session.commit()
@@ -147,33 +133,75 @@ def run(label: str, url: str, folder: Path, rows: int) -> None:
         db.session.commit()
         finished = time.perf_counter()
         assert result.ok, [p.as_text() for p in result.problems[:5]]
-        validated = timer.starts["write"] - started
-        written = finished - timer.starts["write"]
         queued = db.session.scalar(select(func.count()).select_from(SearchOutbox))
-        drained, drain_seconds = _drain(app, DRAIN_SECONDS)
-        units = db.session.scalar(select(func.count()).select_from(Unit))
-    size = path.stat().st_size / 1_048_576
-    print(f"import {label}: {rows:,} experiences, {size:.1f} MB CSV, {units} units in the register")
-    print(f"import {label}: read+validate {validated:6.1f} s  {rows / validated:8,.0f} rows/s")
-    print(f"import {label}: write+commit  {written:6.1f} s  {rows / written:8,.0f} rows/s")
+        drained, drained_seconds = _drain(app, drain_seconds)
+        return {
+            "validate": timer.starts["write"] - started,
+            "write": finished - timer.starts["write"],
+            "validate_and_write": finished - started,
+            "queued": queued,
+            "drained": drained,
+            "drain": drained_seconds,
+            "megabytes": path.stat().st_size / 1_048_576,
+            "units": db.session.scalar(select(func.count()).select_from(Unit)),
+        }
+
+
+def measure_import(
+    report: Report, app: Flask, db_name: str, folder: Path, rows: int, drain_seconds: float
+) -> None:
+    label = "whoosh" if db_name == "sqlite" else db_name
+    took = _import(app, folder, rows, drain_seconds)
+    prefix = f"import.{db_name}.{rows}"
+    rates = {
+        stage: report.record(
+            f"{prefix}.{stage}.rows_per_s", f"CSV import of {rows:,} experiences: {text}",
+            rows / took[stage], "rows/s", "import", size=rows,
+        )
+        for stage, text in (
+            ("validate", "read + validate"),
+            ("write", "write + commit"),
+            ("validate_and_write", "read, validate, write and commit"),
+        )
+    }  # fmt: skip
+    drain = report.record(
+        f"{prefix}.search_drain.rows_per_s", f"Search drain after the import ({label})",
+        took["drained"] / took["drain"] if took["drain"] else None, "rows/s", "import", size=rows,
+        note=f"{took['drained']:,} of {took['queued']:,} queued rows in {took['drain']:.1f} s",
+    )  # fmt: skip
     print(
-        f"import {label}: total         {finished - started:6.1f} s  "
-        f"{rows / (finished - started):8,.0f} rows/s"
+        f"import {label}: {rows:,} experiences, {took['megabytes']:.1f} MB CSV, "
+        f"{took['units']} units in the register"
     )
+    for stage, text in (
+        ("validate", "read+validate"),
+        ("write", "write+commit "),
+        ("validate_and_write", "total        "),
+    ):
+        print(f"import {label}: {text} {took[stage]:6.1f} s  {rates[stage].value:8,.0f} rows/s")
     print(
-        f"import {label}: index drain   {drain_seconds:6.1f} s  {drained / drain_seconds:8,.0f} "
-        f"outbox rows/s ({drained:,} of {queued:,} queued; the rest stays queued for the drainer)"
+        f"import {label}: index drain   {took['drain']:6.1f} s  {drain.value or 0:8,.0f} "
+        f"outbox rows/s ({took['drained']:,} of {took['queued']:,} queued; "
+        "the rest stays queued for the drainer)"
     )
+
+
+def run(report: Report, db_name: str, url: str, folder: Path, rows: int) -> None:
+    app = bench_app(url, folder, "whoosh" if db_name == "sqlite" else "postgres")
+    fresh_demo(app)
+    measure_import(report, app, db_name, folder, rows, DRAIN_SECONDS)
+    dispose(app)
 
 
 def main() -> None:
     rows = int(os.environ.get("KB_BENCH_IMPORT_ROWS", "100000"))
     postgres_url = os.environ.get("KB_BENCH_DATABASE_URL")
+    report = Report()
     with tempfile.TemporaryDirectory() as folder:
-        run("whoosh", f"sqlite:///{Path(folder) / 'bench.sqlite'}", Path(folder), rows)
+        run(report, "sqlite", f"sqlite:///{Path(folder) / 'bench.sqlite'}", Path(folder), rows)
     if postgres_url:
         with tempfile.TemporaryDirectory() as folder:
-            run("postgres", postgres_url, Path(folder), rows)
+            run(report, "postgres", postgres_url, Path(folder), rows)
     else:
         print("import postgres: not measured (set KB_BENCH_DATABASE_URL to a PostgreSQL URL)")
 

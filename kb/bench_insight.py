@@ -15,14 +15,14 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask
-from flask_migrate import downgrade, upgrade
 from sqlalchemy import func, select
 
-from config import Config
-from kb import create_app
-from kb.audit.context import Actor, acting_as
-from kb.bench_requests import percentiles, signed_in, timed_requests
-from kb.demo.loader import generate_scale, load_demo, refresh_statistics
+from kb.audit.context import acting_as
+from kb.bench_requests import latency_text, signed_in, timed_requests
+from kb.benchmarks import baselines
+from kb.benchmarks.report import Report
+from kb.benchmarks.worlds import BENCH_ACTOR, bench_app, experience_count, fresh_demo, grow_to
+from kb.demo.loader import refresh_statistics
 from kb.experiences.models import Experience
 from kb.extensions import db
 from kb.tenders.models import TenderRound
@@ -31,6 +31,12 @@ SIZE = int(os.environ.get("KB_BENCH_INSIGHT_SIZE", "100000"))
 REQUESTS = max(50, int(os.environ.get("KB_BENCH_INSIGHT_REQUESTS", "60")))
 CURATOR = "kunskap@vidala.example"
 TARGET_MS = 300
+PRINTED = {"sqlite": "sqlite", "postgres": "postgres"}
+BASELINE_LABELS = {
+    "area": "Baseline: raw GROUP BY theme over the area's ratings",
+    "rounds": "Baseline: raw GROUP BY tender round, theme over all ratings",
+    "area_rounds": "Baseline: raw GROUP BY tender round, theme over the area's ratings",
+}
 
 
 def _busiest_area_with_chained_rounds() -> int:
@@ -45,64 +51,73 @@ def _busiest_area_with_chained_rounds() -> int:
     )
 
 
-def _build(app: Flask, url: str) -> tuple[int, int]:
-    with app.app_context(), acting_as(Actor(None, "bench", None)):
-        if url.startswith("postgresql"):
-            downgrade(revision="base")
-        upgrade()
-        load_demo()
-        db.session.commit()
-        generate_scale(max(0, SIZE - 600))
-        db.session.commit()
-        refresh_statistics()
-        experiences = db.session.scalar(select(func.count(Experience.id))) or 0
-        return experiences, _busiest_area_with_chained_rounds()
-
-
-def _measure(app: Flask, label: str, name: str, url: str) -> None:
-    """Time REQUESTS requests of url."""
+def _page_samples(app: Flask, label: str, name: str, url: str, count: int) -> list[float] | None:
+    """Time count requests of url, or None when the page is not there."""
     client = signed_in(app, CURATOR)
     first = client.get(url)
     if first.status_code == 404:
         print(f"{label}: {name:<34} {url}: not there yet (404), not measured")
-        return
+        return None
     assert first.status_code == 200, f"{url} answered {first.status_code}"
 
     def request(_number: int) -> None:
         response = client.get(url)
         assert response.status_code == 200, f"{url} answered {response.status_code}"
 
-    samples = timed_requests(request, REQUESTS)
-    print(f"{label}: {name:<34} {percentiles(samples)}  target p95 < {TARGET_MS} ms  {url}")
+    return timed_requests(request, count)
 
 
-def run(label: str, url: str, folder: Path) -> None:
-    app = create_app(
-        Config,
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": folder,
-            "SEARCH_SYNC": "off",
-            "WTF_CSRF_ENABLED": False,
-        },
+def measure_insight(
+    report: Report, app: Flask, db_name: str, size: int, requests: int, repeats: int
+) -> None:
+    """The area overview and the learning dashboard, each against a raw GROUP BY of ratings."""
+    with app.app_context():
+        experiences, area_id = experience_count(), _busiest_area_with_chained_rounds()
+    label = PRINTED[db_name]
+    print(f"{label}: {experiences} experiences; area {area_id}; {requests} requests per page")
+    pages = (
+        ("area_overview", "area overview", f"/avtalsomraden/{area_id}/oversikt", "area"),
+        ("learning_overall", "learning, overall", "/larande/", "rounds"),
+        ("learning_area", "learning, one area", f"/larande/?omrade={area_id}", "area_rounds"),
     )
-    experiences, area_id = _build(app, url)
-    print(f"{label}: {experiences} experiences; area {area_id}; {REQUESTS} requests per page")
-    _measure(app, label, "area overview", f"/avtalsomraden/{area_id}/oversikt")
-    for name, page in (("overall", "/larande/"), ("one area", f"/larande/?omrade={area_id}")):
-        _measure(app, label, f"learning, {name}", page)
+    prefix = f"insight.{db_name}.{size}"
+    for key, name, url, aggregate in pages:
+        baseline = f"{prefix}.{aggregate}_ratings_baseline"
+        with app.app_context():
+            ids = {"area": area_id} if aggregate.startswith("area") else {}
+            samples = baselines.aggregate_samples(db.session, aggregate, repeats, **ids)
+        description = BASELINE_LABELS[aggregate]
+        report.record_latency(baseline, description, samples, "insight", size=size)
+        samples = _page_samples(app, label, name, url, requests)
+        if samples is None:
+            continue
+        figures = report.record_latency(
+            f"{prefix}.{key}", f"{name.capitalize()}, {url}", samples, "insight",
+            size=size, baselines=(baseline,),
+        )  # fmt: skip
+        print(f"{label}: {name:<34} {latency_text(*figures)}  target p95 < {TARGET_MS} ms  {url}")
+
+
+def run(report: Report, db_name: str, url: str, folder: Path) -> None:
+    app = bench_app(url, folder)
+    fresh_demo(app)
+    grow_to(app, SIZE, seed=7)
+    with app.app_context(), acting_as(BENCH_ACTOR):
+        refresh_statistics()
+    measure_insight(report, app, db_name, SIZE, REQUESTS, REQUESTS)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
 
 
 def main() -> None:
+    report = Report()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder)
-        run("sqlite", f"sqlite:///{path / 'bench.sqlite'}", path)
+        run(report, "sqlite", f"sqlite:///{path / 'bench.sqlite'}", path)
         postgres_url = os.environ.get("KB_BENCH_DATABASE_URL")
         if postgres_url:
-            run("postgres", postgres_url, path)
+            run(report, "postgres", postgres_url, path)
         else:
             print("postgres: not measured (set KB_BENCH_DATABASE_URL to a PostgreSQL URL)")
 

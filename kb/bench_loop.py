@@ -15,14 +15,13 @@ import time
 from datetime import date, datetime
 from pathlib import Path
 
-from flask_migrate import downgrade, upgrade
+from flask import Flask
 from sqlalchemy import insert, select, update
 
-from config import Config
-from kb import create_app
-from kb.audit.context import Actor, acting_as
+from kb.audit.context import acting_as
 from kb.auth.models import Role, User
-from kb.demo.loader import generate_scale, load_demo
+from kb.benchmarks.report import Report
+from kb.benchmarks.worlds import BENCH_ACTOR, bench_app, dispose, fresh_demo, grow_to
 from kb.experiences.models import Experience
 from kb.extensions import db
 from kb.findings.models import Finding, FindingEvidence, FindingStatus, ProposedChange
@@ -170,24 +169,9 @@ def _seconds(action) -> tuple[float, object]:  # type: ignore[no-untyped-def]
     return time.perf_counter() - started, result
 
 
-def run(label: str, url: str, folder: Path) -> None:
-    app = create_app(
-        Config,
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_PATH": folder,
-            "SEARCH_SYNC": "off",
-            "WTF_CSRF_ENABLED": False,
-        },
-    )
-    with app.app_context(), acting_as(Actor(None, "bench", None)):
-        if url.startswith("postgresql"):
-            downgrade(revision="base")
-        upgrade()
-        load_demo()
-        db.session.commit()
-        generate_scale(max(0, EXPERIENCES - 600))
-        db.session.commit()
+def measure_loop(report: Report, app: Flask, label: str, size: int) -> None:
+    """Build the area's findings and requirements, then generate and export the draft."""
+    with app.app_context(), acting_as(BENCH_ACTOR):
         following, procurer = build_world()
         experiences = db.session.query(Experience).count()
 
@@ -200,26 +184,50 @@ def run(label: str, url: str, folder: Path) -> None:
         document_s, document = _seconds(lambda: assemble(draft, date.today(), 3))
         docx_s, data = _seconds(lambda: draft_to_docx(document))
         markdown_s, _text = _seconds(lambda: draft_to_markdown(document))
+        items = len(draft.items)
+    prefix = f"loop.{label}.{size}"
+    detail = f"{experiences} experiences, 150 requirements, 300 findings, {items} items"
+    figures = {
+        key: report.record(
+            f"{prefix}.{key}_ms", text, seconds * 1000, "ms", "loop", size=size, note=detail
+        )
+        for key, text, seconds in (
+            ("generate_draft", "Generate the tender draft (commit included)", generate_s),
+            ("assemble", "Assemble the draft document", document_s),
+            ("docx_export", "DOCX export (assemble + write)", document_s + docx_s),
+            ("markdown_export", "Markdown export (assemble + write)", document_s + markdown_s),
+        )
+    }
     print(
         f"{label}: {experiences} experiences in the area, 150 requirements, 300 findings "
-        f"-> {len(draft.items)} draft items"
+        f"-> {items} draft items"
     )
-    print(f"{label}: generate draft (commit included)  {generate_s * 1000:7.0f} ms  target < 1000")
-    print(f"{label}: assemble document                {document_s * 1000:7.0f} ms")
+    generate_ms = figures["generate_draft"].value
+    print(f"{label}: generate draft (commit included)  {generate_ms:7.0f} ms  target < 1000")
+    print(f"{label}: assemble document                {figures['assemble'].value:7.0f} ms")
     print(
-        f"{label}: DOCX export (assemble + write)   {(document_s + docx_s) * 1000:7.0f} ms  "
+        f"{label}: DOCX export (assemble + write)   {figures['docx_export'].value:7.0f} ms  "
         f"target < 1000  ({len(data) / 1024:,.0f} KiB)"
     )
-    print(f"{label}: Markdown export (assemble + write) {(document_s + markdown_s) * 1000:5.0f} ms")
+    print(f"{label}: Markdown export (assemble + write) {figures['markdown_export'].value:5.0f} ms")
+
+
+def run(report: Report, label: str, url: str, folder: Path, size: int = EXPERIENCES) -> None:
+    app = bench_app(url, folder)
+    fresh_demo(app)
+    grow_to(app, size, seed=7)
+    measure_loop(report, app, label, size)
+    dispose(app)
 
 
 def main() -> None:
+    report = Report()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder)
-        run("sqlite", f"sqlite:///{path / 'bench.sqlite'}", path)
+        run(report, "sqlite", f"sqlite:///{path / 'bench.sqlite'}", path)
         postgres_url = os.environ.get("KB_BENCH_DATABASE_URL")
         if postgres_url:
-            run("postgres", postgres_url, path)
+            run(report, "postgres", postgres_url, path)
         else:
             print("postgres: not measured (set KB_BENCH_DATABASE_URL to a PostgreSQL URL)")
 

@@ -1,8 +1,7 @@
-"""Request-level figures for ``make bench``: saving an experience and rendering a supplier page."""
+"""Request-level timing for the benches: saving an experience and rendering a supplier page."""
 
 from __future__ import annotations
 
-import statistics
 import time
 import uuid
 from collections.abc import Callable
@@ -11,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from kb.benchmarks.report import Figure
 from kb.demo.loader import DEMO_PASSWORD
 from kb.experiences.models import Experience, ExperienceStatus
 from kb.extensions import db
@@ -22,11 +22,9 @@ SAVES = 200
 PAGE_RENDERS = 60
 
 
-def percentiles(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    median = statistics.median(ordered)
-    return f"median {median * 1000:6.1f} ms  p95 {p95 * 1000:6.1f} ms  (n={len(ordered)})"
+def latency_text(median: Figure, p95: Figure) -> str:
+    """The line the benches have always printed, from the recorded figures."""
+    return f"median {median.value:6.1f} ms  p95 {p95.value:6.1f} ms  (n={p95.samples})"
 
 
 def timed_requests(action: Callable[[int], object], count: int) -> list[float]:
@@ -71,7 +69,7 @@ def _form_for_a_contracted_unit(app: Flask) -> dict[str, str]:
     return data
 
 
-def bench_saving(app: Flask) -> str:
+def saving_samples(app: Flask, count: int = SAVES) -> list[float]:
     client = signed_in(app, "handlaggare@alvsjohamn.example")
     form = _form_for_a_contracted_unit(app)
 
@@ -81,7 +79,7 @@ def bench_saving(app: Flask) -> str:
         )
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
 
-    return percentiles(timed_requests(save, SAVES))
+    return timed_requests(save, count)
 
 
 def busiest_supplier(app: Flask) -> tuple[int, int]:
@@ -97,12 +95,13 @@ def busiest_supplier(app: Flask) -> tuple[int, int]:
     return row[0], row[1]
 
 
-def bench_supplier_page(app: Flask, email: str) -> str:
+def supplier_page_samples(
+    app: Flask, email: str, supplier_id: int, count: int = PAGE_RENDERS
+) -> list[float]:
     client = signed_in(app, email)
-    supplier_id, _count = busiest_supplier(app)
 
     def render(_number: int) -> None:
         assert client.get(f"/leverantorer/{supplier_id}").status_code == 200
 
     render(0)
-    return percentiles(timed_requests(render, PAGE_RENDERS))
+    return timed_requests(render, count)

@@ -1,0 +1,63 @@
+"""Which PostgreSQL database ``make bench`` measures on.
+
+KB_BENCH_DATABASE_URL names one explicitly; it is emptied, as by every bench. Without it the
+report makes its own database, ``kb_bench_report``, on the server at
+KB_BENCH_POSTGRES_ADMIN_URL (default: user postgres on 127.0.0.1), and drops it at the end,
+so no other database is ever touched. KB_BENCH_POSTGRES=off measures SQLite only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+REPORT_DATABASE = "kb_bench_report"
+DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
+
+
+def _admin_statement(admin_url: str, statement: str) -> None:
+    engine = create_engine(
+        admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def bench_postgres(say) -> Iterator[str | None]:  # type: ignore[no-untyped-def]
+    """Yield the PostgreSQL URL to measure on, or None (with the reason said) for none."""
+    explicit = os.environ.get("KB_BENCH_DATABASE_URL")
+    if explicit:
+        yield explicit
+        return
+    if os.environ.get("KB_BENCH_POSTGRES", "").lower() == "off":
+        say("postgres: not measured (KB_BENCH_POSTGRES=off)")
+        yield None
+        return
+    admin_url = os.environ.get("KB_BENCH_POSTGRES_ADMIN_URL", DEFAULT_ADMIN_URL)
+    try:
+        _admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")
+        _admin_statement(admin_url, f"CREATE DATABASE {REPORT_DATABASE}")
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        say(
+            f"postgres: not measured (no PostgreSQL server answered at "
+            f"{make_url(admin_url).render_as_string(hide_password=True)}: {reason}; "
+            "set KB_BENCH_DATABASE_URL)"
+        )
+        yield None
+        return
+    try:
+        yield (
+            make_url(admin_url).set(database=REPORT_DATABASE).render_as_string(hide_password=False)
+        )
+    finally:
+        _admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")

@@ -1,0 +1,177 @@
+"""``make bench`` and ``make bench-quick``: every benchmark, one report.
+
+Per database (SQLite with Whoosh, then PostgreSQL with its own search backend) three worlds
+are built, each from an emptied database with the demo loaded:
+
+1. grown to ``base`` experiences: search, saving, the supplier page; then grown to ``large``:
+   search again and the insight pages;
+2. ``loop`` experiences in one area: the tender draft;
+3. the demo alone: the CSV import of ``import_rows`` experiences and its search drain.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from kb import bench, bench_import, bench_insight, bench_loop, bench_search
+from kb.audit.context import acting_as
+from kb.benchmarks import machine, postgres, targets
+from kb.benchmarks.profiles import Profile
+from kb.benchmarks.report import GROUPS, Report
+from kb.benchmarks.worlds import BENCH_ACTOR, bench_app, dispose, fresh_demo, grow_to
+from kb.demo.loader import refresh_statistics
+
+SEARCH_BACKEND = {"sqlite": "whoosh", "postgres": "postgres"}
+
+
+class Steps:
+    """Run named steps, timing each; a failed step is noted and the run goes on."""
+
+    def __init__(self, report: Report) -> None:
+        self.report = report
+        self.failed: list[str] = []
+
+    def run(self, name: str, action: Callable[[], Any]) -> bool:
+        print(f"== {name}", flush=True)
+        started = time.perf_counter()
+        try:
+            action()
+        except Exception as error:  # one failed bench must not lose the report
+            self.failed.append(name)
+            self.report.note(f"FAILED: {name}: {type(error).__name__}: {error}")
+            traceback.print_exc()
+            return False
+        finally:
+            self.report.phase(name, time.perf_counter() - started)
+        return True
+
+
+def _shared_world(steps: Steps, profile: Profile, db_name: str, url: str, folder: Path) -> None:
+    report, backend = steps.report, SEARCH_BACKEND[db_name]
+    app = bench_app(url, folder, backend)
+
+    def build() -> None:
+        demo_seconds = fresh_demo(app)
+        rows, seconds = grow_to(app, profile.base, seed=7)
+        bench.record_world(report, db_name, demo_seconds, rows, seconds)
+
+    def grow() -> None:
+        grow_to(app, profile.large, seed=8)
+        with app.app_context(), acting_as(BENCH_ACTOR):
+            refresh_statistics()
+
+    if not steps.run(f"{db_name}: demo + {profile.base:,} experiences", build):
+        return
+    steps.run(
+        f"{db_name}: search at {profile.base:,}",
+        lambda: bench_search.measure_search(report, app, backend, profile.base, profile.queries),
+    )
+    steps.run(
+        f"{db_name}: saving and supplier page at {profile.base:,}",
+        lambda: bench.measure_requests(
+            report, app, db_name, profile.base, profile.saves, profile.page_renders,
+            profile.aggregate_repeats,
+        ),
+    )  # fmt: skip
+    if steps.run(f"{db_name}: grow to {profile.large:,} experiences", grow):
+        steps.run(
+            f"{db_name}: search at {profile.large:,}",
+            lambda: bench_search.measure_search(
+                report, app, backend, profile.large, profile.queries
+            ),
+        )
+        steps.run(
+            f"{db_name}: insight pages at {profile.large:,}",
+            lambda: bench_insight.measure_insight(
+                report, app, db_name, profile.large, profile.insight_requests,
+                profile.aggregate_repeats,
+            ),
+        )  # fmt: skip
+    dispose(app)
+
+
+def _loop_world(steps: Steps, profile: Profile, db_name: str, url: str, folder: Path) -> None:
+    app = bench_app(url, folder)
+
+    def loop() -> None:
+        fresh_demo(app)
+        grow_to(app, profile.loop, seed=7)
+        bench_loop.measure_loop(steps.report, app, db_name, profile.loop)
+
+    steps.run(f"{db_name}: tender draft with {profile.loop:,} experiences", loop)
+    dispose(app)
+
+
+def _import_world(steps: Steps, profile: Profile, db_name: str, url: str, folder: Path) -> None:
+    app = bench_app(url, folder, SEARCH_BACKEND[db_name])
+
+    def load() -> None:
+        fresh_demo(app)
+        bench_import.measure_import(
+            steps.report, app, db_name, folder, profile.import_rows, profile.drain_seconds
+        )
+
+    steps.run(f"{db_name}: CSV import of {profile.import_rows:,} experiences", load)
+    dispose(app)
+
+
+def run_database(steps: Steps, profile: Profile, db_name: str, url: str | None) -> None:
+    with tempfile.TemporaryDirectory(prefix=f"kb-bench-{db_name}-") as folder:
+        for world, build in (
+            ("world", _shared_world),
+            ("loop", _loop_world),
+            ("import", _import_world),
+        ):
+            path = Path(folder) / world
+            path.mkdir()
+            build(steps, profile, db_name, url or f"sqlite:///{path / 'bench.sqlite'}", path)
+
+
+def _issue_10_not_measured(report: Report) -> None:
+    for name, label, unit, target in targets.ISSUE_10:
+        note = f"not run by make bench: {targets.LOAD_TEST}"
+        report.record(name, label, None, unit, "load", target=target, note=note)
+
+
+def run_report(profile: Profile, quick: bool, with_postgres: bool = True) -> tuple[Report, dict]:
+    """Run every bench at the profile's sizes; return the report and its context."""
+    report = Report(quick=quick, expected=targets.targets_for(profile))
+    steps = Steps(report)
+    started_at, started = datetime.now(UTC), time.perf_counter()
+    load_before = machine.load_average()
+    if with_postgres:
+        database = postgres.bench_postgres(report.note)
+    else:
+        report.note("postgres: not measured (SQLite only was asked for)")
+        database = nullcontext(None)
+    with database as postgres_url:
+        run_database(steps, profile, "sqlite", None)
+        if postgres_url:
+            run_database(steps, profile, "postgres", postgres_url)
+        versions = machine.versions(postgres_url)
+    why = "PostgreSQL was not measured in this run" if not postgres_url else None
+    report.finish({f"{group}.postgres": why for group in GROUPS} if why else None)
+    _issue_10_not_measured(report)
+    context = {
+        "profile": {
+            "name": profile.name,
+            **{k: v for k, v in vars(profile).items() if k != "name"},
+        },
+        "profile_sizes": f"{profile.base:,} and {profile.large:,} experiences; "
+        f"draft area {profile.loop:,}; import {profile.import_rows:,} rows",
+        "started_at": started_at.isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - started, 1),
+        "load_average_before": load_before,
+        "load_average_after": machine.load_average(),
+        "machine": machine.machine(),
+        "versions": versions,
+        "failed_steps": steps.failed,
+    }
+    return report, context
