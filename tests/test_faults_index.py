@@ -26,6 +26,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
+from whoosh.reading import ReaderClosed
 
 from config import TestConfig
 from kb import create_app
@@ -317,3 +318,35 @@ def test_a_failed_drain_on_the_postgres_backend_stays_queued(
     assert queued(app_db) == []
     assert_index_equals_database(app)
     assert "1 träff" in search_page(client, "specialpedagogen")
+
+
+def test_a_search_whose_segments_a_drain_closes_meanwhile_runs_again(
+    app, app_db, client, world, login, monkeypatch
+):
+    """Injected: between taking the searcher and reading it, another thread drains two saves
+    and refreshes the searcher, which closes the readers of merged-away segments. The search
+    runs again on the new generation instead of failing."""
+    login(world.caseworker_email)
+    save_through_form(client, world, "samtidig-1")
+    backend = backend_for(app)
+    search_once = backend._search
+    closed = []
+
+    def another_thread_refreshes_first(searcher, snapshot, request):
+        if not closed:
+            for edit in range(2):  # two index commits: the segment read so far is merged away
+                with app_db() as session:
+                    session.get(Experience, 1).worked_md = f"{OLD_TEXT} Ändring {edit}."
+                    session.commit()
+                assert drain(backend).error is None
+            backend._current()
+            try:
+                return search_once(searcher, snapshot, request)
+            except ReaderClosed:
+                closed.append(True)
+                raise
+        return search_once(searcher, snapshot, request)
+
+    monkeypatch.setattr(backend, "_search", another_thread_refreshes_first)
+    assert "1 träff" in search_page(client, "specialpedagogen")
+    assert closed == [True], "the old searcher was not closed: no fault was injected"

@@ -50,7 +50,7 @@ from whoosh.highlight import (
     set_matched_filter,
 )
 from whoosh.matching import WrappingMatcher
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, ReaderClosed
 from whoosh.searching import Searcher
 
 from kb.search.analysis import WhooshTokenizer, default_lexicon
@@ -70,6 +70,7 @@ from kb.search.whoosh_files import create_index, damage, open_index, writing
 from kb.search.whoosh_query import to_whoosh
 
 WRITER_TIMEOUT_SECONDS = 5.0
+SEARCH_ATTEMPTS = 3
 FACET_FIELDS = {
     "kind": "kind",
     "area": "area",
@@ -604,11 +605,18 @@ class WhooshBackend:
     # --- reading ---------------------------------------------------------------------------
 
     def search(self, request: SearchRequest) -> SearchPage:
-        searcher, snapshot = self._current()
-        try:
-            return self._search(searcher, snapshot, request)
-        except Exception as error:
-            self._read_failed(error)
+        """Search the newest generation. A drain in another thread may refresh the searcher
+        meanwhile, which closes the readers of merged-away segments under this search
+        (ReaderClosed): then the search runs again on the new generation."""
+        for _ in range(SEARCH_ATTEMPTS):
+            searcher, snapshot = self._current()
+            try:
+                return self._search(searcher, snapshot, request)
+            except ReaderClosed:
+                continue
+            except Exception as error:
+                self._read_failed(error)
+        raise SearchUnavailableError("Sökindexet byts ut för ofta för att hinna söka i just nu.")
 
     def _search(
         self, searcher: Searcher, snapshot: _Snapshot, request: SearchRequest

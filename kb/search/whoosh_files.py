@@ -39,25 +39,22 @@ log = logging.getLogger(__name__)
 
 
 class _OpenFile:
-    """A file descriptor that is closed when closed or when nothing refers to it any more
-    (Whoosh leaves the readers of old index generations to the garbage collector)."""
+    """A file descriptor, closed when nothing refers to it any more.
+
+    Not when Whoosh closes the file: a searcher's refresh closes the readers of segments that
+    are merged away while a search in another thread may still be reading them, which works
+    on a mapped file (the map lives on while views of it do) and so must work here."""
 
     def __init__(self, path: str) -> None:
-        self.descriptor: int | None = os.open(path, os.O_RDONLY)
+        self.descriptor = os.open(path, os.O_RDONLY)
         self.size = os.fstat(self.descriptor).st_size
 
     def pread(self, size: int, offset: int) -> bytes:
-        if self.descriptor is None:
-            raise ValueError("read from a closed index file")
         return os.pread(self.descriptor, size, offset)
 
-    def close(self) -> None:
-        if self.descriptor is not None:
-            os.close(self.descriptor)
-            self.descriptor = None
-
     def __del__(self) -> None:
-        self.close()
+        if hasattr(self, "descriptor"):  # not if os.open failed
+            os.close(self.descriptor)
 
 
 class _Window:
@@ -104,16 +101,16 @@ class _Window:
         return self.position
 
     def close(self) -> None:
-        """The file is closed with the StructFile that opened it, or when nothing uses it."""
+        """The descriptor is closed when nothing uses it (_OpenFile)."""
 
 
 class _ReadFile(StructFile):
     """Whoosh's StructFile over a _Window: positional reads (get) leave the position alone,
     as they do on a mapped file, and subsets share the open file."""
 
-    def __init__(self, window: _Window, name: str, onclose: object = None, owner: bool = False):
+    def __init__(self, window: _Window, name: str, onclose: object = None) -> None:
         super().__init__(window, name=name, onclose=onclose)
-        self.window, self.owner = window, owner
+        self.window = window
 
     def get(self, position: int, length: int) -> bytes:
         return self.window.pread(position, length)
@@ -128,11 +125,6 @@ class _ReadFile(StructFile):
     def subset(self, offset: int, length: int, name: str | None = None) -> StructFile:
         window = _Window(self.window.file, self.window.start + offset, length)
         return _ReadFile(window, name or self._name)
-
-    def close(self) -> None:
-        super().close()
-        if self.owner:
-            self.window.file.close()
 
 
 class _WrittenFiles(FileStorage):
@@ -164,7 +156,7 @@ class UnmappedStorage(_WrittenFiles):
 
     def open_file(self, name: str, **kwargs: object) -> StructFile:
         file = _OpenFile(self._fpath(name))
-        return _ReadFile(_Window(file, 0, file.size), name, kwargs.get("onclose"), owner=True)
+        return _ReadFile(_Window(file, 0, file.size), name, kwargs.get("onclose"))
 
 
 def open_index(path: Path) -> index.Index:
