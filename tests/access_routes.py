@@ -18,6 +18,7 @@ from tests.access_world import (
     NETWORK,
     Viewer,
     may_read,
+    may_see_finding,
 )
 
 Status = Callable[[Viewer], int]
@@ -103,9 +104,9 @@ def intermediary_only(role: Role) -> Status:
     return status
 
 
-def finding_readers(viewer: Viewer) -> int:
-    """The intermediary reads its unpublished findings; nobody else."""
-    return 200 if viewer.org == "intermediary" else 404
+def finding_readers(key: str) -> Status:
+    """The finding's page: for whom may_see_finding says (tests/access_world.py)."""
+    return lambda viewer: 200 if may_see_finding(viewer, key) else 404
 
 
 def fjarranby_curator_edits(viewer: Viewer) -> int:
@@ -161,6 +162,8 @@ IMPORT_BATCH = "/import/<int:batch_id>"
 REGISTER = (
     Route("/", "/", everyone),
     Route("/logga-in", "/logga-in", lambda viewer: 302, public=True),
+    Route("/healthz", "/healthz", everyone, public=True),  # for load balancers: counts only
+    Route("/readyz", "/readyz", everyone, public=True),
     Route("/leverantorer", "/leverantorer", everyone),
     Route("/sok", "/sok?q=placering OR bemanning", everyone),
     Route("/sok", "/sok?q=zebrakod&kind=experience", everyone),
@@ -253,9 +256,10 @@ LEARNING_LOOP = (
     Route("/lardomar/ko", "/lardomar/ko", roles(Role.CURATOR)),
     Route("/lardomar/ny", "/lardomar/ny", roles(Role.CURATOR)),
     Route("/lardomar/ny", "/lardomar/ny?erfarenhet={owner_1}", roles(Role.CURATOR)),
-    Route(FINDING, "/lardomar/{finding}", in_the_network),
-    Route(FINDING, "/lardomar/{finding_proposed}", finding_readers),
-    Route(FINDING, "/lardomar/{far_finding}", in_fjarranby),
+    *(
+        Route(FINDING, f"/lardomar/{{{key}}}", finding_readers(key))
+        for key in ("finding", "finding_proposed", "finding_applied_unpublished", "far_finding")
+    ),
     Route(FINDING, "/lardomar/{missing}", not_found),
     Route(f"{FINDING}/redigera", "/lardomar/{finding}/redigera", intermediary_only(Role.CURATOR)),
     Route(f"{FINDING}/redigera", "/lardomar/{far_finding}/redigera", fjarranby_curator_edits),
@@ -412,13 +416,13 @@ API_LISTS = (
     "experiences",
     "search",
 )
-API_ITEMS = {  # name -> (the rule's argument, the world's key of an item everyone reads)
-    "agreement-areas": ("area_id", "area"),
-    "suppliers": ("supplier_id", "far_supplier"),
-    "units": ("unit_id", "unit"),
-    "tender-rounds": ("round_id", "far_round"),
-    "contracts": ("contract_id", "contract"),
-    "requirements": ("requirement_id", "far_requirement"),
+API_ITEMS = {  # name -> (the rule's argument, the world's keys of items everyone reads)
+    "agreement-areas": ("area_id", ("area",)),
+    "suppliers": ("supplier_id", ("supplier", "far_supplier")),
+    "units": ("unit_id", ("unit", "far_unit")),
+    "tender-rounds": ("round_id", ("round", "far_round")),
+    "contracts": ("contract_id", ("contract", "far_contract")),
+    "requirements": ("requirement_id", ("requirement", "far_requirement")),
 }
 API_GETS = (
     Route(f"{API}/openapi.json", f"{API}/openapi.json", everyone, public=True, anonymous=200),
@@ -426,11 +430,12 @@ API_GETS = (
     Route(f"{API}/search", f"{API}/search?q=zebrakod&kind=experience", everyone, anonymous=401),
     *(
         Route(f"{API}/{name}/<int:{arg}>", f"{API}/{name}/{{{key}}}", everyone, anonymous=401)
-        for name, (arg, key) in API_ITEMS.items()
+        for name, (arg, keys) in API_ITEMS.items()
+        for key in keys
     ),
     *(
         Route(f"{API}/{name}/<int:{arg}>", f"{API}/{name}/{{missing}}", not_found, anonymous=401)
-        for name, (arg, _key) in API_ITEMS.items()
+        for name, (arg, _keys) in API_ITEMS.items()
     ),
     *(
         Route(
@@ -441,23 +446,14 @@ API_GETS = (
         )
         for key in EXPERIENCES
     ),
-    Route(
-        f"{API}/findings/<int:finding_id>",
-        f"{API}/findings/{{finding}}",
-        in_the_network,
-        anonymous=401,
-    ),
-    Route(
-        f"{API}/findings/<int:finding_id>",
-        f"{API}/findings/{{finding_proposed}}",
-        finding_readers,
-        anonymous=401,
-    ),
-    Route(
-        f"{API}/findings/<int:finding_id>",
-        f"{API}/findings/{{far_finding}}",
-        in_fjarranby,
-        anonymous=401,
+    *(
+        Route(
+            f"{API}/findings/<int:finding_id>",
+            f"{API}/findings/{{{key}}}",
+            finding_readers(key),
+            anonymous=401,
+        )
+        for key in ("finding", "finding_proposed", "far_finding")
     ),
     Route(
         f"{API}/ocds/tender-rounds/<int:round_id>",

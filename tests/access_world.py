@@ -45,7 +45,7 @@ from kb.experiences.models import (
     WouldPlaceAgain,
 )
 from kb.extensions import db as kb_db
-from kb.findings.models import Finding, FindingStatus, ProposedChange
+from kb.findings.models import Finding, FindingEvidence, FindingStatus, ProposedChange
 from kb.followups.models import (
     CheckKind,
     CheckResult,
@@ -237,9 +237,56 @@ def unreadable_markers(viewer: Viewer) -> list[str]:
         markers += FAR_MARKERS
     if viewer.org not in NETWORK:
         markers += NETWORK_MARKERS
-    if viewer.org != "intermediary":
+    if not may_see_finding(viewer, "finding_proposed"):
         markers.append(UNPUBLISHED_MARKER)
     return markers
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    org: str  # the owning organisation
+    published: bool
+    evidence_authors: tuple[Viewer, ...] = ()
+
+
+FINDINGS = {
+    **{
+        key: FindingSpec("intermediary", True)
+        for key in ("finding", "finding_b", "finding_add", "finding_old", "finding_applied")
+    },
+    "finding_proposed": FindingSpec("intermediary", False, (OWNER_CASEWORKER,)),
+    "finding_applied_unpublished": FindingSpec("intermediary", False),
+    "far_finding": FindingSpec("standalone", True),
+}
+
+
+def same_network(org: str | None, other: str) -> bool:
+    return org == other or (org in NETWORK and other in NETWORK)
+
+
+def may_see_finding(viewer: Viewer, key: str) -> bool:
+    """The owning organisation sees its findings; its network the published ones; the author
+    of an experience behind a finding sees that finding."""
+    spec = FINDINGS[key]
+    if viewer.org == spec.org or viewer in spec.evidence_authors:
+        return True
+    return spec.published and same_network(viewer.org, spec.org)
+
+
+# Follow-ups, deviations and checks: the organisation that recorded them; the whole network
+# reads them.
+NETWORK_RECORDS = {
+    "followup": ("followup", "owner"),
+    "deviation": ("deviation", "owner"),
+    "check": ("supplier_check", "owner"),
+    "far_followup": ("followup", "standalone"),
+    "far_deviation": ("deviation", "standalone"),
+    "far_check": ("supplier_check", "standalone"),
+}
+
+
+def may_read_record(viewer: Viewer, key: str) -> bool:
+    return same_network(viewer.org, NETWORK_RECORDS[key][1])
 
 
 def mentions(body: str, word: str) -> bool:
@@ -450,6 +497,7 @@ def build_world(session) -> World:
             session.add_all(followed.values())
             session.commit()
         params.update({prefix + name: obj.id for name, obj in followed.items()})
+    register["experience_ids"] = {key: params[key] for key in EXPERIENCES}
     params.update(_learning_loop(session, organisations, register, users))
     params.update(_far_learning(session, organisations, register, users))
     params.update(_import_batches(session, organisations, users))
@@ -527,7 +575,24 @@ def _learning_loop(session, organisations: dict, register: dict, users: dict) ->
             status=FindingStatus.PROPOSED,
             published_at=None,
         ),
+        "finding_applied": finding(
+            "Matrislärdom F",
+            ProposedChange.MARKET_QUESTION,
+            status=FindingStatus.APPLIED,
+            applied_in_round=base,
+        ),
+        "finding_applied_unpublished": finding(
+            "Matrislärdom G",
+            ProposedChange.MARKET_QUESTION,
+            status=FindingStatus.APPLIED,
+            applied_in_round=base,
+            published_at=None,
+        ),
     }
+    evidence = FindingEvidence(
+        finding=findings["finding_proposed"],
+        experience=session.get(Experience, register["experience_ids"]["owner_1"]),
+    )
     following = TenderRound(
         reference="MATRIS 2026/1",
         title="Nästa matrisavtal",
@@ -577,10 +642,12 @@ def _learning_loop(session, organisations: dict, register: dict, users: dict) ->
             for position, key in ((1, "finding"), (2, "finding_b"))
         ),
     ]
-    session.add_all([staffing, reporting, *findings.values(), following, unplanned, draft])
+    session.add_all([staffing, reporting, *findings.values(), evidence, following, unplanned])
+    session.add(draft)
     session.commit()
     return {
         **{key: obj.id for key, obj in findings.items()},
+        "staffing_requirement": staffing.id,
         "requirement": reporting.id,
         "next_round": following.id,
         "unplanned_round": unplanned.id,

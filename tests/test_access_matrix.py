@@ -144,7 +144,7 @@ def test_every_api_read_answers_each_token_as_the_rules_say(shared, viewer):
     assert wrong == [], f"{viewer.key}:\n" + "\n".join(wrong)
 
 
-@pytest.mark.parametrize("viewer", each(USERS[:3]))
+@pytest.mark.parametrize("viewer", each(EVERY_VIEWER))
 def test_the_api_never_accepts_a_browser_session(shared, viewer):
     client = shared.client(viewer)
     for route in API_GETS:

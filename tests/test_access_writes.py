@@ -13,10 +13,15 @@ import time
 import pytest
 from flask.testing import FlaskClient
 
+from kb.audit.context import Actor, acting_as
+from kb.auth.models import Role
+from kb.experiences.models import Experience
+from kb.organisations.models import Organisation
 from tests.access_forms import API_WRITES, FORM_POSTS, SUPPLIERS_CSV, Write
 from tests.access_world import (
     ANONYMOUS,
     EVERY_VIEWER,
+    STANDALONE,
     Viewer,
     World,
     build_world,
@@ -98,3 +103,22 @@ def test_only_permitted_viewers_change_anything(app, world, app_db, viewer):
             url = write.path.format(**params)
             wrong.append(f"{write.method} {url}: got {response.status_code}, changed {changed}")
     assert wrong == [], f"{viewer.key} (expected per tests/access_forms.py):\n" + "\n".join(wrong)
+
+
+# --- The change log -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", each((Viewer("neighbour", Role.CURATOR), STANDALONE[1])))
+def test_change_log_hides_the_text_of_an_imported_experience_from_other_curators(
+    app, world, app_db, viewer
+):
+    """Experiences written outside a request (import, demo data) have no acting organisation."""
+    with app_db() as session, acting_as(Actor(None, "import", None)):
+        owner = session.get(Organisation, world.params["owner_org"])
+        session.add(
+            Experience(organisation=owner, worked_md="IMPORTTEXT", worked_html="<p>IMPORTTEXT</p>")
+        )
+        session.commit()
+    response = signed_in(app, viewer).get("/logg/?entity=Experience")
+    assert response.status_code == 200
+    assert "IMPORTTEXT" not in response.get_data(as_text=True)

@@ -416,17 +416,17 @@ def test_a_finalised_draft_refuses_every_change(app, world, app_db):
 
 def test_a_deleted_experience_cannot_be_edited(app, world, app_db):
     with app_db() as db_session:
-        db_session.delete(db_session.get(Experience, world.params["owner_1"]))
+        db_session.delete(db_session.get(Experience, world.params["owner_2"]))
         db_session.commit()
     session = Session(app, world)
     edit = experience_form("EFTER BORTTAGNING")({**world.params})
     replays = [
-        Attempt(OWNER_CASEWORKER, "GET", "/erfarenheter/{owner_1}/redigera", 404),
-        Attempt(OWNER_CASEWORKER, "POST", "/erfarenheter/{owner_1}/redigera", 404, edit),
+        Attempt(OWNER_CASEWORKER, "GET", "/erfarenheter/{owner_2}/redigera", 404),
+        Attempt(OWNER_CASEWORKER, "POST", "/erfarenheter/{owner_2}/redigera", 404, edit),
         Attempt(
             OWNER_CASEWORKER,
             "PATCH",
-            "/api/v1/experiences/{owner_1}",
+            "/api/v1/experiences/{owner_2}",
             404,
             {"advice_md": "x"},
             api=True,
