@@ -3,7 +3,8 @@
 The key is made when the form is shown and saved in form_submissions in the transaction that
 creates the object. A second post with the same key creates nothing and is sent to what the
 first one created, with "Det här var redan sparat."; two posts racing each other create one.
-Covered: follow-ups, deviations, supplier checks (one and a whole round) and findings.
+Covered: follow-ups, deviations, supplier checks (one and a whole round), requirements, tender
+rounds and findings.
 """
 
 from __future__ import annotations
@@ -20,16 +21,19 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-import kb.checks.routes
-import kb.deviations.routes
-import kb.findings.routes
-import kb.followups.routes
-from kb.auth.models import User
+import kb.tender_drafts.routes
+from kb.auth.models import Role, User
 from kb.findings.models import Finding
 from kb.followups.models import Deviation, FollowUp, SupplierCheck
+from kb.organisations.models import OrganisationKind
+from kb.requirements.models import Requirement
 from kb.submissions.models import FormSubmission
+from kb.submissions.views import SubmitOnce
+from kb.tender_drafts.models import TenderDraft
+from kb.tenders.models import TenderRound
 from tests import followup_world, test_checks, test_deviations
 from tests.conftest import csrf_token_from
+from tests.draft_world import build_draft_world
 from tests.factories import Factory
 from tests.test_findings import finding_form
 
@@ -48,7 +52,6 @@ class CreatingForm:
     url: Callable[[Any], str]
     data: Callable[[Any], dict]
     model: type
-    service: tuple[object, str]  # the route module and the service it calls
     endpoint: str
     created: int = 1
 
@@ -61,7 +64,6 @@ CASES = [
         lambda world: "/uppfoljningar/ny",
         followup_world.followup_form,
         FollowUp,
-        (kb.followups.routes, "save_followup"),
         "followups.new",
     ),
     CreatingForm(
@@ -71,7 +73,6 @@ CASES = [
         lambda world: "/avvikelser/ny",
         test_deviations.deviation_form,
         Deviation,
-        (kb.deviations.routes, "record_deviation"),
         "deviations.new",
     ),
     CreatingForm(
@@ -81,7 +82,6 @@ CASES = [
         lambda world: "/kontroller/ny",
         test_checks.check_form,
         SupplierCheck,
-        (kb.checks.routes, "record_check"),
         "checks.new",
     ),
     CreatingForm(
@@ -91,9 +91,39 @@ CASES = [
         lambda world: f"/kontroller/omgang?omgang={world.round_id}",
         test_checks.batch_form,
         SupplierCheck,
-        (kb.checks.routes, "record_batch"),
         "checks.batch",
         created=2,
+    ),
+    CreatingForm(
+        "krav",
+        lambda session, make: requirement_world(make),
+        lambda world: world["curator"],
+        lambda world: "/krav/ny",
+        lambda world: {
+            "code": "HVB-01",
+            "title": "Bemanning kvällstid",
+            "text_md": "Leverantören ska ha två personal i tjänst kvällstid.",
+            "kind": "skall_krav",
+            "level": "bas",
+            "area_ids": [str(world["area"])],
+        },
+        Requirement,
+        "requirements.new",
+    ),
+    CreatingForm(
+        "upphandlingsomgång",
+        build_draft_world,
+        lambda world: world.procurer,
+        lambda world: f"/underlag/ny-omgang?omrade={world.area_id}",
+        lambda world: {
+            "area_id": str(world.area_id),
+            "predecessor_id": str(world.next_round_id),
+            "reference": "LRN 2030/1",
+            "title": "Nästa omgång",
+            "procurement_form": "lou_ramavtal",
+        },
+        TenderRound,
+        "drafts.new_round",
     ),
     CreatingForm(
         "lärdom",
@@ -102,10 +132,17 @@ CASES = [
         lambda world: "/lardomar/ny",
         finding_form,
         Finding,
-        (kb.findings.routes, "save_finding"),
         "findings.new",
     ),
 ]
+
+
+def requirement_world(make: Factory) -> dict:
+    intermediary = make.organisation("Kravförbundet", kind=OrganisationKind.INTERMEDIARY)
+    curator = make.email_of(make.user(Role.CURATOR, organisation=intermediary))
+    return {"curator": curator, "area": make.agreement_area("Stödboende för ungdomar")}
+
+
 BY_NAME = pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
 
 
@@ -187,22 +224,22 @@ def test_a_second_submit_creates_nothing_and_shows_the_first(app, app_db, make, 
 
 @BY_NAME
 def test_two_submits_racing_each_other_create_one(app, app_db, make, case, monkeypatch):
-    """Injected: a barrier in front of the creating service, so that both requests have found
-    the key unused before either of them saves; the second then fails on the key's primary
-    key, rolls back and is sent to the first one's result."""
+    """Injected: a barrier in front of SubmitOnce.claim, so that both requests have found the
+    key unused before either of them stores it. The one that stores it second waits for the
+    first one's transaction, fails on the key's primary key, rolls back and is sent to the
+    first one's result, without having created anything."""
     world = build(case, app_db, make)
     email = case.signs_in(world)
     first = ShownForm(signed_in(app, email), case.url(world))
     second = ShownForm(signed_in(app, email), case.url(world))
     barrier = threading.Barrier(2, timeout=30)
-    module, name = case.service
-    real_service = getattr(module, name)
+    real_claim = SubmitOnce.claim
 
-    def service_together(*args, **kwargs):
+    def claim_together(self):
         barrier.wait()
-        return real_service(*args, **kwargs)
+        return real_claim(self)
 
-    monkeypatch.setattr(module, name, service_together)
+    monkeypatch.setattr(SubmitOnce, "claim", claim_together)
     before = count(app_db, case.model)
     responses: dict[str, Any] = {}
 
@@ -296,3 +333,44 @@ def test_a_post_without_a_key_still_saves_once_per_post(app, app_db, make):
     assert form.post(case.data(world), key="").status_code == 302
     assert count(app_db, case.model) == before + 2
     assert submissions(app_db) == []
+
+
+def test_two_clicks_on_generate_make_one_draft(app, app_db, make, monkeypatch):
+    """A round has one draft (a unique key). Injected: a barrier in front of generate_draft,
+    so that both requests pass the route's checks together; the later one finds the draft
+    made (DraftInvalid) or collides with it at the unique key (IntegrityError, rolled back)
+    and is sent on to it, never to an error page."""
+    with app_db() as session:
+        world = build_draft_world(session, make)
+    round_url = f"/underlag/omgang/{world.next_round_id}"
+    clients = [signed_in(app, world.procurer) for _ in range(2)]
+    tokens = [csrf_token_from(c.get(round_url).get_data(as_text=True)) for c in clients]
+    barrier = threading.Barrier(2, timeout=30)
+    real_generate = kb.tender_drafts.routes.generate_draft
+
+    def generate_together(*args, **kwargs):
+        barrier.wait()
+        return real_generate(*args, **kwargs)
+
+    monkeypatch.setattr(kb.tender_drafts.routes, "generate_draft", generate_together)
+    responses: list = [None, None]
+
+    def click(index: int) -> None:
+        data = {"csrf_token": tokens[index]}
+        responses[index] = clients[index].post(f"{round_url}/generera", data=data)
+
+    threads = [threading.Thread(target=click, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert [response.status_code for response in responses] == [302, 302]
+    with app_db() as session:
+        drafts = session.scalars(
+            select(TenderDraft.id).where(TenderDraft.tender_round_id == world.next_round_id)
+        ).all()
+    assert len(drafts) == 1
+    for client, response in zip(clients, responses, strict=True):
+        landing = client.get(response.headers["Location"], follow_redirects=True)
+        assert landing.request.path == f"/underlag/{drafts[0]}"

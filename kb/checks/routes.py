@@ -100,6 +100,8 @@ def new() -> Response | str:
     form.unit_id.choices = select_choices([("", _("– Ingen –")), *unit_choices(current_user)])
     warnings: list = []
     if form.validate_on_submit():
+        if (earlier := once.claim()) is not None:
+            return earlier
         saved, warnings = _try_save(
             form, lambda: [record_check(current_user, form.to_input(), **_opts(form))]
         )
@@ -143,6 +145,8 @@ def batch() -> Response | str:
         form.next_due.data = date.today() + DEFAULT_INTERVAL
     warnings: list = []
     if form.validate_on_submit():
+        if (earlier := once.claim()) is not None:
+            return earlier
         data = form.to_input(parse_id(raw_round), bool(raw_round))
         saved, warnings = _try_save(form, lambda: record_batch(current_user, data, **_opts(form)))
         if saved:

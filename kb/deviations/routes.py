@@ -88,6 +88,8 @@ def new() -> Response | str:
     )
     warnings: list = []
     if form.validate_on_submit():
+        if (earlier := once.claim()) is not None:
+            return earlier
         saved, warnings = _try_record(form)
         if saved is not None:
             url = url_for("deviations.detail", deviation_id=saved.id)

@@ -184,6 +184,8 @@ def _form_page(finding: Finding | None) -> Response | tuple[str, int] | str:
         return earlier
     warnings: list = []
     if form.validate_on_submit():
+        if (earlier := once.claim()) is not None:
+            return earlier
         try:
             saved, warnings = _run(form, lambda: _save(form, finding))
         except FindingConflict:

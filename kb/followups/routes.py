@@ -86,6 +86,8 @@ def _form_page(followup: FollowUp | None) -> Response | str:
         return earlier
     warnings: list = []
     if form.validate_on_submit():
+        if (earlier := once.claim()) is not None:
+            return earlier
         saved, warnings = _try_save(form, followup)
         if saved is not None:
             url = url_for("followups.detail", followup_id=saved.id)

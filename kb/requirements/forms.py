@@ -22,6 +22,7 @@ from kb.forms import ChoiceField, MultiCheckboxField, enum_choices, select_choic
 from kb.requirements.models import Requirement, RequirementKind, RequirementLevel
 from kb.requirements.queries import format_weight
 from kb.requirements.services import MAX_TITLE_LENGTH, NewRequirement, VersionFields
+from kb.submissions.forms import FormKeyMixin
 from kb.suppliers.models import AgreementArea
 
 BLANK = select_choices([("", _l("– Välj –"))])
@@ -118,7 +119,7 @@ class RequirementForm(FlaskForm):
         return [int(value) for value in self.area_ids.data or []]
 
 
-class NewRequirementForm(RequirementForm):
+class NewRequirementForm(FormKeyMixin, RequirementForm):
     code = StringField(
         _l("Kod"),
         render_kw={"maxlength": 30, "autocapitalize": "characters"},

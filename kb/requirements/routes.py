@@ -47,6 +47,7 @@ from kb.requirements.services import (
 from kb.requirements.services import restore as restore_requirement
 from kb.requirements.services import retire as retire_requirement
 from kb.search.sync import wake_drainer
+from kb.submissions.views import SubmitOnce
 from kb.suppliers.models import AgreementArea
 
 bp = Blueprint("requirements", __name__, url_prefix="/krav")
@@ -111,20 +112,28 @@ def version(requirement_id: int, number: int) -> str:
 @require_role(Role.CURATOR)
 def new() -> Response | str:
     form = NewRequirementForm()
+    once = SubmitOnce(form)
+    if (earlier := once.repeat()) is not None:
+        return earlier
     form.set_area_choices(_all_areas())
     if not form.is_submitted():
         area_id = parse_positive_int(request.args.get("omrade"), MAX_ID)
         form.code.data = next_free_code(code_prefix_for(area_id))
         form.area_ids.data = [str(area_id)] if area_id else []
     elif form.validate():
+        if (earlier := once.claim()) is not None:
+            return earlier
         try:
             requirement = create_requirement(current_user, form.to_new_requirement())
-            db.session.commit()
-            flash(_("Kravet %(code)s är sparat.", code=requirement.code), "success")
-            return redirect(url_for("requirements.detail", requirement_id=requirement.id))
         except RequirementInvalid as invalid:
             db.session.rollback()
             form.add_errors(invalid.errors)
+        else:
+            url = url_for("requirements.detail", requirement_id=requirement.id)
+            if (earlier := once.commit(url)) is not None:
+                return earlier
+            flash(_("Kravet %(code)s är sparat.", code=requirement.code), "success")
+            return redirect(url)
     return render_template("requirements/form.html", form=form, requirement=None)
 
 

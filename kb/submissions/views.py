@@ -1,4 +1,4 @@
-"""The view side of one-time form keys: give the form a key, catch a repeat, commit once.
+"""The view side of one-time form keys: give the form a key, catch a repeat, save once.
 
 A creating view uses it like this::
 
@@ -6,10 +6,17 @@ A creating view uses it like this::
     once = SubmitOnce(form)
     if (earlier := once.repeat()) is not None:
         return earlier                       # "Det här var redan sparat."
-    ...
-    saved = record_deviation(...)            # the service flushes
-    if (earlier := once.commit(url_for("deviations.detail", deviation_id=saved.id))):
-        return earlier                       # a concurrent twin committed first
+    if form.validate_on_submit():
+        if (earlier := once.claim()) is not None:
+            return earlier                   # a twin posted at the same moment saved it
+        saved = record_deviation(...)        # the service flushes
+        if (earlier := once.commit(url_for("deviations.detail", deviation_id=saved.id))):
+            return earlier
+
+``claim`` stores the key before the object is created. A twin of the post (a double click)
+that arrives meanwhile waits for this transaction at the key's primary key, and then fails
+there and is sent to this one's result, before it has created anything: so a natural unique
+key of the object (a requirement's code) never makes the twin fail instead.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from kb.extensions import db
+from kb.submissions.models import FormSubmission
 from kb.submissions.services import (
     earlier_submission,
     new_form_key,
@@ -38,6 +46,7 @@ class SubmitOnce:
         self.endpoint = request.endpoint or ""
         self.active = active
         self.posted: str = (form.form_key.data or "") if form.is_submitted() and active else ""
+        self.claimed: FormSubmission | None = None
         if active and not self.posted:
             # Shown for the first time, or posted without a key (a script): the form that
             # is shown next carries a new key.
@@ -53,6 +62,7 @@ class SubmitOnce:
             return None
         if (
             earlier is not None
+            and earlier.result_url
             and earlier.user_id == current_user.id
             and earlier.endpoint == self.endpoint
         ):
@@ -61,18 +71,38 @@ class SubmitOnce:
         flash(_("Formuläret var inaktuellt och har inte sparats. Fyll i det på nytt."), "error")
         return redirect(request.full_path.rstrip("?"))
 
+    def claim(self) -> Response | None:
+        """Store the key before saving; a redirect when a twin stored it first."""
+        key = valid_form_key(self.posted) if self.active else None
+        if key is None:
+            return None
+        try:
+            self.claimed = remember_submission(current_user.id, key, self.endpoint, "")
+        except IntegrityError:
+            db.session.rollback()
+            return self._twin_result()
+        return None
+
     def commit(self, result_url: str) -> Response | None:
-        """Store the key with the result and commit; if a concurrent post with the same key
-        committed first, roll back and return the redirect to its result."""
+        """Store the result with the key and commit; if a twin committed first, roll back
+        and return the redirect to its result."""
         key = valid_form_key(self.posted) if self.active else None
         try:
-            if key:
+            if self.claimed is not None:
+                self.claimed.result_url = result_url
+            elif key:
                 remember_submission(current_user.id, key, self.endpoint, result_url)
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            earlier = self.repeat() if key else None
-            if earlier is None:
+            if key is None:
                 raise
-            return earlier
+            return self._twin_result()
         return None
+
+    def _twin_result(self) -> Response:
+        earlier = self.repeat()
+        if earlier is None:  # the key is free again: its holder rolled back
+            flash(_("Formuläret kunde inte sparas. Försök igen."), "error")
+            return redirect(request.full_path.rstrip("?"))
+        return earlier

@@ -11,6 +11,7 @@ from kb.requirements.forms import parse_weight, validate_weight
 from kb.requirements.models import RequirementKind, RequirementLevel, RequirementVersion
 from kb.requirements.queries import format_weight
 from kb.requirements.services import VersionFields
+from kb.submissions.forms import FormKeyMixin
 from kb.tenders.models import ProcurementForm, TenderRound
 from kb.tenders.rounds import NextRoundInput
 
@@ -19,7 +20,7 @@ class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class NextRoundForm(FlaskForm):
+class NextRoundForm(FormKeyMixin, FlaskForm):
     area_id = ChoiceField(_l("Avtalsområde"), validate_choice=False)
     predecessor_id = ChoiceField(
         _l("Föregående omgång"),

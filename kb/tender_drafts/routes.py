@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from kb.auth.access import require_role
@@ -26,6 +27,7 @@ from kb.deviations.forms import parse_id
 from kb.experiences.models import OffContractReason
 from kb.extensions import db
 from kb.requirements.services import RequirementInvalid
+from kb.submissions.views import SubmitOnce
 from kb.tender_drafts import editing, queries
 from kb.tender_drafts.access import buildable_draft_or_error, draft_or_404, may_build, round_or_404
 from kb.tender_drafts.assemble import assemble
@@ -57,6 +59,9 @@ def index() -> str:
 @require_role(Role.PROCURER)
 def new_round() -> WerkzeugResponse | str:
     form = NextRoundForm()
+    once = SubmitOnce(form)
+    if (earlier := once.repeat()) is not None:
+        return earlier
     area_id = request.values.get("area_id", type=int) or request.args.get("omrade", type=int)
     predecessors = queries.possible_predecessors(current_user, area_id)
     form.offer(queries.plannable_areas(current_user), predecessors)
@@ -67,16 +72,20 @@ def new_round() -> WerkzeugResponse | str:
     if chosen is not None and not queries.may_build_on(current_user, chosen):
         abort(404)  # another network's round: never offered as a predecessor
     if form.validate_on_submit():
+        if (earlier := once.claim()) is not None:
+            return earlier
         try:
             tender_round = create_next_round(current_user, form.to_input())
-            db.session.commit()
         except RoundInvalid as invalid:
             db.session.rollback()
             for name, messages in invalid.errors.items():
                 form[name].errors = [*form[name].errors, *messages]
         else:
+            url = url_for("drafts.round_page", round_id=tender_round.id)
+            if (earlier := once.commit(url)) is not None:
+                return earlier
             flash(_("Omgången %(ref)s är skapad.", ref=tender_round.reference), "success")
-            return redirect(url_for("drafts.round_page", round_id=tender_round.id))
+            return redirect(url)
     return render_template("tender_drafts/new_round.html", form=form)
 
 
@@ -110,6 +119,12 @@ def generate(round_id: int) -> WerkzeugResponse:
     except DraftInvalid as invalid:
         db.session.rollback()
         flash(invalid.message, "error")
+        return redirect(url_for("drafts.round_page", round_id=round_id))
+    except IntegrityError:
+        db.session.rollback()  # a twin of this post (a double click) made the draft just now
+        if queries.draft_of(tender_round) is None:
+            raise
+        flash(_("Det här var redan sparat."), "info")
         return redirect(url_for("drafts.round_page", round_id=round_id))
     flash(_("Utkastet är genererat med %(n)d krav.", n=len(draft.items)), "success")
     return redirect(url_for("drafts.detail", draft_id=draft.id))
