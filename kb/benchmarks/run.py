@@ -37,9 +37,10 @@ class Steps:
     def __init__(self, report: Report) -> None:
         self.report = report
         self.failed: list[str] = []
+        self.started = time.perf_counter()
 
     def run(self, name: str, action: Callable[[], Any]) -> bool:
-        print(f"== {name}", flush=True)
+        print(f"== {time.perf_counter() - self.started:7.1f} s  {name}", flush=True)
         started = time.perf_counter()
         try:
             action()

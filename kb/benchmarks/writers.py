@@ -23,10 +23,13 @@ def _number(value: float | None, unit: str = "") -> str:
 def _target_text(target: Target | None, unit: str) -> str:
     if target is None:
         return ""
-    limit = "—" if math.isnan(target.limit) else f"{target.limit:,g} {unit}"
-    if target.relative_to:
-        limit = f"{limit} (= {target.relative_to})"
-    return f"{'≥' if target.direction == AT_LEAST else '<'} {limit}"
+    if math.isnan(target.limit):
+        limit = "—"
+    else:
+        limit = f"{target.limit:,.0f}" if target.limit >= 100 else f"{target.limit:g}"
+    relation = "≥" if target.direction == AT_LEAST else "<"
+    text = f"{relation} {limit} {unit}"
+    return f"{text} (`{target.relative_to}` in this run)" if target.relative_to else text
 
 
 def _met_text(figure: Figure) -> str:
