@@ -425,3 +425,20 @@ def test_a_rebuild_swaps_in_a_table_shaped_like_the_old_one(app, world, pg):
         leftovers = connection.scalar(text("SELECT to_regclass('search_documents_rebuild')"))
     assert rows_after == rows_before and len(rows_after) > 0
     assert leftovers is None
+
+
+def test_a_rebuild_while_another_holds_the_table_says_so_and_changes_nothing(
+    app, world, pg, monkeypatch
+):
+    monkeypatch.setattr(postgres_backend, "WRITER_TIMEOUT_SECONDS", 0.1)
+    with pg.connect() as connection:
+        before = connection.execute(text("SELECT key FROM search_documents ORDER BY key")).all()
+    with pg.connect() as other:  # another process writing the index
+        other.execute(text("LOCK TABLE search_documents IN EXCLUSIVE MODE"))
+        result = app.test_cli_runner().invoke(args=["kb", "search", "rebuild"])
+        other.rollback()
+    assert result.exit_code != 0
+    assert "skrivs av en annan process" in result.output and "Traceback" not in result.output
+    with pg.connect() as connection:
+        after = connection.execute(text("SELECT key FROM search_documents ORDER BY key")).all()
+    assert after == before and len(before) > 0

@@ -146,7 +146,10 @@ def _all_documents(progress: bool):  # type: ignore[no-untyped-def]
 def rebuild_command() -> None:
     """Rebuild the whole index from the database."""
     started = time.perf_counter()
-    count = backend_for(current_app).rebuild(_all_documents(progress=True))
+    try:
+        count = backend_for(current_app).rebuild(_all_documents(progress=True))
+    except SearchUnavailableError as error:  # e.g. another process holds the index's lock
+        raise click.ClickException(f"Indexet kunde inte byggas om: {error}") from error
     seconds = time.perf_counter() - started
     click.echo(
         f"{count} dokument indexerade på {seconds:.1f} s ({count / max(seconds, 1e-9):,.0f}/s)."

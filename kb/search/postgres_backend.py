@@ -91,6 +91,7 @@ SWEDISH_TITLE_CHARS, SWEDISH_BODY_CHARS = 20_000, 150_000
 MAX_TSVECTOR_BYTES = 300_000
 RANK_WEIGHTS = "{0.1,0.2,0.5,1.0}"  # D, C, B (body), A (title)
 UNAVAILABLE_STATES = {"42P01", "42703"}  # undefined table, undefined column
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout passed
 PLANNER_SETTINGS = (
     "SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true),"
     " set_config('work_mem', '64MB', true)"
@@ -364,19 +365,28 @@ class PostgresBackend:
         """Replace every document in one transaction of its own (postgres_rebuild); readers
         see the old set until it commits. Writers are locked out from before the documents are
         read, so a change drained meanwhile is either in what we read or applied after."""
-        with db.engine.begin() as connection:
-            TABLE.create(connection, checkfirst=True)
-            FACET_SETS.create(connection, checkfirst=True)
-            _set_lock_timeout(connection)
-            connection.execute(text("LOCK TABLE search_documents IN EXCLUSIVE MODE"))
-            documents = list(documents)
-            _learn(documents)
-            set_ids = _facet_set_ids(connection, map(_facet_values, documents))
+        try:
+            with db.engine.begin() as connection:
+                TABLE.create(connection, checkfirst=True)
+                FACET_SETS.create(connection, checkfirst=True)
+                _set_lock_timeout(connection)
+                connection.execute(text("LOCK TABLE search_documents IN EXCLUSIVE MODE"))
+                documents = list(documents)
+                _learn(documents)
+                set_ids = _facet_set_ids(connection, map(_facet_values, documents))
 
-            def fill(write_row) -> None:  # type: ignore[no-untyped-def]
-                for document, literal in zip(documents, literals(documents, _literal), strict=True):
-                    row = _row(document, set_ids, literal)
-                    write_row([row[name] for name in COLUMNS])
+                def fill(write_row) -> None:  # type: ignore[no-untyped-def]
+                    for document, literal in zip(
+                        documents, literals(documents, _literal), strict=True
+                    ):
+                        row = _row(document, set_ids, literal)
+                        write_row([row[name] for name in COLUMNS])
 
-            rebuild_table(connection, COLUMNS, fill, document_terms)
+                rebuild_table(connection, COLUMNS, fill, document_terms)
+        except OperationalError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            raise SearchUnavailableError(
+                "Sökindexet skrivs av en annan process just nu; försök igen om en stund."
+            ) from error
         return len(documents)
