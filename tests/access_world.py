@@ -384,7 +384,7 @@ def _followed_up(owner: Organisation, author: User, supplier: Supplier, unit: Un
         "followup": FollowUp(
             organisation=owner,
             author=author,
-            title=f"{marker.capitalize()}uppföljning",
+            title=f"{marker}UPPFÖLJNING",  # the marker in the title: lists show titles
             kind=FollowUpKind.SPECIAL,
             scope=FollowUpScope.UNIT,
             unit=unit,
@@ -569,7 +569,7 @@ def _learning_loop(session, organisations: dict, register: dict, users: dict) ->
         "finding_add": finding("Matrislärdom C", ProposedChange.MARKET_QUESTION),
         "finding_old": finding("Matrislärdom D", ProposedChange.MARKET_QUESTION),
         "finding_proposed": finding(
-            "Matrislärdom E",
+            f"Matrislärdom E {UNPUBLISHED_MARKER}",
             ProposedChange.MARKET_QUESTION,
             statement=f"{UNPUBLISHED_MARKER} {SEARCH_WORD}.",
             status=FindingStatus.PROPOSED,
@@ -666,7 +666,7 @@ def _far_learning(session, organisations: dict, register: dict, users: dict) -> 
     finding = Finding(
         organisation=owner,
         author=users[FAR_CURATOR],
-        title="Fjärrlärdom",
+        title="FJÄRRLÄRDOM om platser",
         agreement_area=register[HVB],
         proposed_change=ProposedChange.MARKET_QUESTION,
         statement_md=f"FJÄRRLÄRDOM {SEARCH_WORD}.",

@@ -311,3 +311,38 @@ def test_csv_exports_list_only_the_viewers_network(shared, viewer):
         timeline = csv_rows(client, f"/leverantorer/{params[supplier]}/tabell/tidslinje.csv")
         checks = [row for row in timeline if row["Typ"] == "Kontroll"]
         assert len(checks) == (1 if same_network(viewer.org, org) else 0), supplier
+
+
+# --- What the forms offer -------------------------------------------------------------------
+
+OPTION = re.compile(r'<option value="(\d+)"')
+
+
+def offered(html: str, select_id: str) -> set[int]:
+    select = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    return {int(value) for value in OPTION.findall(select.group(1))} if select else set()
+
+
+def test_a_draft_offers_and_generates_only_findings_of_its_own_network(shared):
+    """Accepted findings the round may use: the intermediary's, never Fjärranby's accepted
+    finding in the same area."""
+    client, params = shared.client(Viewer("intermediary", Role.PROCURER)), shared.world.params
+    draft = client.get(f"/underlag/{params['tender_draft']}").get_data(as_text=True)
+    assert offered(draft, "finding_id") == {params["finding_add"], params["finding_old"]}
+    planned = client.get(f"/underlag/omgang/{params['unplanned_round']}").get_data(as_text=True)
+    accepted = {"finding", "finding_b", "finding_add", "finding_old"}
+    assert {i for k, i in links(planned) if k == "finding"} == {params[k] for k in accepted}
+
+
+@pytest.mark.parametrize("viewer", each(CASEWORKERS))
+def test_the_experience_form_offers_only_contracts_of_the_viewers_frameworks(shared, viewer):
+    client, params = shared.client(viewer), shared.world.params
+    offered_ids = {}
+    for unit in ("unit", "far_unit"):
+        url = f"/erfarenheter/avtal?unit_id={params[unit]}&agreement_area_id={params['area']}"
+        choices = client.get(f"{url}&start=2023-02").get_json()["contracts"]
+        offered_ids[unit] = {int(c["value"]) for c in choices if c["value"].isdigit()}
+    mine = "contract" if viewer.org in NETWORK else "far_contract"
+    expected = {"unit": set(), "far_unit": set()}
+    expected["unit" if mine == "contract" else "far_unit"] = {params[mine]}
+    assert offered_ids == expected

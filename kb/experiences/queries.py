@@ -11,6 +11,7 @@ from kb.auth.models import User
 from kb.experiences.models import Experience
 from kb.extensions import db
 from kb.findings.models import Finding, FindingEvidence, FindingStatus
+from kb.findings.queries import visible_findings
 from kb.suppliers.models import Unit
 
 
@@ -35,16 +36,16 @@ def my_experiences(author: User) -> list[Experience]:
     return list(db.session.scalars(statement))
 
 
-def findings_fed_by(experience_ids: list[int]) -> dict[int, list[FedFinding]]:
-    """Map each experience id to the findings it is evidence for, with their status.
-
-    The experience's author may see each of them (kb.findings.queries.visible_findings)."""
+def findings_fed_by(experience_ids: list[int], reader: User) -> dict[int, list[FedFinding]]:
+    """Map each experience id to the findings it is evidence for that the reader may see
+    (kb.findings.queries.visible_findings), with their status. The author sees them all; a
+    colleague reading the experience does not see an unpublished finding of the intermediary."""
     if not experience_ids:
         return {}
     rows = db.session.execute(
         select(FindingEvidence.experience_id, Finding)
         .join(Finding, Finding.id == FindingEvidence.finding_id)
-        .where(FindingEvidence.experience_id.in_(experience_ids))
+        .where(FindingEvidence.experience_id.in_(experience_ids), visible_findings(reader))
         .options(selectinload(Finding.applied_in_round))
         .order_by(Finding.created_at)
     ).all()

@@ -31,7 +31,7 @@ bp = Blueprint("experiences", __name__, url_prefix="/erfarenheter")
 @require_role(Role.CASEWORKER)
 def mine() -> str:
     experiences = my_experiences(current_user)
-    fed = findings_fed_by([e.id for e in experiences])
+    fed = findings_fed_by([e.id for e in experiences], current_user)
     return render_template("experiences/mine.html", experiences=experiences, fed=fed)
 
 
@@ -40,7 +40,7 @@ def detail(experience_id: int) -> str:
     experience = db.get_or_404(Experience, experience_id)
     if not can_read(current_user, experience):
         abort(404)
-    fed = findings_fed_by([experience.id]).get(experience.id, [])
+    fed = findings_fed_by([experience.id], current_user).get(experience.id, [])
     return render_template("experiences/detail.html", experience=experience, fed=fed)
 
 
