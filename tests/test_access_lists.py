@@ -319,7 +319,7 @@ OPTION = re.compile(r'<option value="(\d+)"')
 
 
 def offered(html: str, select_id: str) -> set[int]:
-    select = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', html, re.S)
+    select = re.search(rf'<select[^>]*\bid="{select_id}"[^>]*>(.*?)</select>', html, re.S)
     return {int(value) for value in OPTION.findall(select.group(1))} if select else set()
 
 
@@ -346,3 +346,20 @@ def test_the_experience_form_offers_only_contracts_of_the_viewers_frameworks(sha
     expected = {"unit": set(), "far_unit": set()}
     expected["unit" if mine == "contract" else "far_unit"] = {params[mine]}
     assert offered_ids == expected
+
+
+@pytest.mark.parametrize(
+    "viewer", each(tuple(v for v in USERS if v.role in (Role.COORDINATOR, Role.CURATOR)))
+)
+def test_the_follow_up_form_offers_only_what_the_viewer_may_use(shared, viewer):
+    """Units on the frameworks the organisation uses; experiences it may read (submitted, as
+    it writes none); deviations of its network."""
+    world = shared.world
+    html = shared.client(viewer).get("/uppfoljningar/ny").get_data(as_text=True)
+    unit = "unit" if viewer.org in NETWORK else "far_unit"
+    submitted = {
+        world.params[key] for key, spec in EXPERIENCES.items() if spec.submitted_on
+    } & readable_ids(world, viewer)
+    assert offered(html, "unit_id") == {world.params[unit]}
+    assert offered(html, "experience_ids") == submitted
+    assert offered(html, "deviation_ids") == visible_records(world, viewer, "deviation")
