@@ -23,6 +23,11 @@ class Profile:
     queries: int  # search queries, each run plain and with two facet filters
     insight_requests: int
     aggregate_repeats: int  # raw GROUP BY baselines
+    search_sizes: tuple[int, ...] = ()  # more sizes to search at; base and large always are
+
+    def world_sizes(self) -> list[int]:
+        """The sizes the shared world grows through, searched at each, smallest first."""
+        return sorted({*self.search_sizes, self.base, self.large})
 
 
 FULL = Profile(
@@ -37,6 +42,7 @@ FULL = Profile(
     queries=220,
     insight_requests=60,
     aggregate_repeats=60,
+    search_sizes=(10_000, 20_000, 100_000),  # issue 4: figures at 10,000 and 100,000
 )
 QUICK = Profile(
     name="quick",

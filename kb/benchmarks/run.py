@@ -3,8 +3,9 @@
 Per database (SQLite with Whoosh, then PostgreSQL with its own search backend) three worlds
 are built, each from an emptied database with the demo loaded:
 
-1. grown to ``base`` experiences: search, saving, the supplier page; then grown to ``large``:
-   search again and the insight pages;
+1. one grown through the profile's sizes (full: 10,000, 20,000 and 100,000 experiences),
+   searched at each; saving and the supplier page at ``base``, the insight pages at
+   ``large``;
 2. ``loop`` experiences in one area: the tender draft;
 3. the demo alone: the CSV import of ``import_rows`` experiences and its search drain.
 """
@@ -17,8 +18,11 @@ import traceback
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from flask import Flask
 
 from kb import bench, bench_import, bench_insight, bench_loop, bench_search
 from kb.audit.context import acting_as
@@ -54,47 +58,56 @@ class Steps:
         return True
 
 
-def _shared_world(steps: Steps, profile: Profile, db_name: str, url: str, folder: Path) -> None:
+def _stage(steps: Steps, profile: Profile, db_name: str, app: Flask, size: int) -> None:
+    """Search at every size; saving and the supplier page at base; insight at large."""
     report, backend = steps.report, SEARCH_BACKEND[db_name]
-    app = bench_app(url, folder, backend)
-
-    def build() -> None:
-        demo_seconds = fresh_demo(app)
-        rows, seconds = grow_to(app, profile.base, seed=7)
-        bench.record_world(report, db_name, demo_seconds, rows, seconds)
-
-    def grow() -> None:
-        grow_to(app, profile.large, seed=8)
-        with app.app_context(), acting_as(BENCH_ACTOR):
-            refresh_statistics()
-
-    if not steps.run(f"{db_name}: demo + {profile.base:,} experiences", build):
-        return
     steps.run(
-        f"{db_name}: search at {profile.base:,}",
-        lambda: bench_search.measure_search(report, app, backend, profile.base, profile.queries),
+        f"{db_name}: search at {size:,}",
+        lambda: bench_search.measure_search(report, app, backend, size, profile.queries),
     )
-    steps.run(
-        f"{db_name}: saving and supplier page at {profile.base:,}",
-        lambda: bench.measure_requests(
-            report, app, db_name, profile.base, profile.saves, profile.page_renders,
-            profile.aggregate_repeats,
-        ),
-    )  # fmt: skip
-    if steps.run(f"{db_name}: grow to {profile.large:,} experiences", grow):
+    if size == profile.base:
         steps.run(
-            f"{db_name}: search at {profile.large:,}",
-            lambda: bench_search.measure_search(
-                report, app, backend, profile.large, profile.queries
-            ),
-        )
-        steps.run(
-            f"{db_name}: insight pages at {profile.large:,}",
-            lambda: bench_insight.measure_insight(
-                report, app, db_name, profile.large, profile.insight_requests,
+            f"{db_name}: saving and supplier page at {size:,}",
+            lambda: bench.measure_requests(
+                report, app, db_name, size, profile.saves, profile.page_renders,
                 profile.aggregate_repeats,
             ),
         )  # fmt: skip
+    if size == profile.large:
+        steps.run(
+            f"{db_name}: insight pages at {size:,}",
+            lambda: bench_insight.measure_insight(
+                report, app, db_name, size, profile.insight_requests, profile.aggregate_repeats
+            ),
+        )
+
+
+def _shared_world(steps: Steps, profile: Profile, db_name: str, url: str, folder: Path) -> None:
+    """One world grown through the profile's sizes, measured at each."""
+    app = bench_app(url, folder, SEARCH_BACKEND[db_name])
+    sizes = profile.world_sizes()
+
+    def build() -> None:
+        demo_seconds = fresh_demo(app)
+        rows, seconds = grow_to(app, sizes[0], seed=7)
+        bench.record_world(steps.report, db_name, demo_seconds, rows, seconds)
+
+    def grow(size: int, seed: int) -> None:
+        grow_to(app, size, seed=seed)
+        if size == profile.large:  # as after a bulk load in production: fresh statistics
+            with app.app_context(), acting_as(BENCH_ACTOR):
+                refresh_statistics()
+
+    for number, size in enumerate(sizes):
+        if number == 0:
+            grown = steps.run(f"{db_name}: demo + {size:,} experiences", build)
+        else:
+            grown = steps.run(
+                f"{db_name}: grow to {size:,} experiences", partial(grow, size, 7 + number)
+            )
+        if not grown:
+            break
+        _stage(steps, profile, db_name, app, size)
     dispose(app)
 
 

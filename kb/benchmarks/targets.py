@@ -73,7 +73,7 @@ def _search(profile: Profile) -> dict[str, Target]:
         f"search.whoosh.{large}.facets.p95_ms": Target(150, BELOW, WHOOSH_FACETS, 100000),
         f"search.postgres.{large}.facets.p95_ms": Target(100, BELOW, POSTGRES_FACETS, 100000),
     }
-    for size in (base, large):
+    for size in profile.world_sizes():
         targets[f"search.whoosh.{size}.bulk_index.docs_per_s"] = Target(1000, AT_LEAST, BULK_INDEX)
         # «and more on PostgreSQL»: the limit is Whoosh's rate in the same run
         targets[f"search.postgres.{size}.bulk_index.docs_per_s"] = Target(
