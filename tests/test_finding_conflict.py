@@ -25,7 +25,12 @@ from kb.extensions import db as kb_db
 from kb.findings.models import Finding, FindingStatus
 from kb.findings.services import FindingInput, save_finding
 from kb.findings.versions import FindingConflict
+from kb.tender_drafts.finalise import finalise_draft
+from kb.tender_drafts.generate import DraftInvalid, generate_draft
+from kb.tender_drafts.models import DraftStatus, TenderDraft
+from kb.tenders.models import TenderRound
 from tests.conftest import csrf_token_from
+from tests.draft_world import build_draft_world
 from tests.factories import Factory
 from tests.followup_world import FollowUpWorld, build_followup_world
 from tests.test_findings import add_finding, finding_form
@@ -332,3 +337,37 @@ def test_every_form_that_changes_a_finding_carries_its_version(app, world, app_d
     assert f'action="/lardomar/{finding_id}/ersatt"' in detail
     assert versions_on(detail) == ["2", "2"]  # decide and supersede
     assert versions_on(edit) == ["2"]
+
+
+def test_finalising_a_draft_whose_finding_changed_meanwhile_changes_nothing(app, app_db, make):
+    """The draft's findings are read at their versions; a curator's edit committed before the
+    finalisation flushes makes its UPDATE … WHERE version match no row: DraftInvalid, and
+    the whole finalisation is rolled back."""
+    with app_db() as session:
+        draft_world = build_draft_world(session, make)
+    market = draft_world.findings["market"]
+    with app.app_context():
+        procurer = kb_db.session.scalar(select(User).where(User.email == draft_world.procurer))
+        tender_round = kb_db.session.get(TenderRound, draft_world.next_round_id)
+        draft_id = generate_draft(procurer, tender_round).id
+        kb_db.session.commit()
+    with app.app_context():
+        procurer = kb_db.session.scalar(select(User).where(User.email == draft_world.procurer))
+        draft = kb_db.session.get(TenderDraft, draft_id)
+        assert market in {item.finding_id for item in draft.items}
+        read_versions = {
+            item.finding.id: item.finding.version for item in draft.items if item.finding
+        }
+        with app.app_context():  # the curator's edit, in a request of its own
+            kb_db.session.get(Finding, market).title = "Ändrad under tiden"
+            kb_db.session.commit()
+        with pytest.raises(DraftInvalid, match="ändrades av någon annan"):
+            finalise_draft(procurer, draft)
+        kb_db.session.rollback()
+    with app_db() as session:
+        assert session.get(TenderDraft, draft_id).status == DraftStatus.DRAFT
+        for finding_id, version in read_versions.items():
+            finding = session.get(Finding, finding_id)
+            assert finding.status == FindingStatus.ACCEPTED and finding.applied_at is None
+            assert finding.version == version + (1 if finding_id == market else 0)
+        assert session.get(Finding, market).title == "Ändrad under tiden"

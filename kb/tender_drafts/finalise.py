@@ -6,6 +6,7 @@ Everything happens in the caller's one transaction; a refusal changes nothing.
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy.orm.exc import StaleDataError
 
 from kb.auth.models import User
 from kb.database import utcnow
@@ -57,4 +58,12 @@ def finalise_draft(user: User, draft: TenderDraft) -> None:
     draft.status = DraftStatus.FINAL
     draft.finalised_at = now
     draft.finalised_by = user
-    db.session.flush()
+    try:
+        db.session.flush()
+    except StaleDataError as error:  # a finding was edited since it was read (its version)
+        raise DraftInvalid(
+            _(
+                "En lärdom i underlaget ändrades av någon annan medan underlaget fastställdes. "
+                "Inget är ändrat. Kontrollera lärdomarna och fastställ igen."
+            )
+        ) from error
