@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.benchmarks import targets, writers
+from kb.benchmarks import postgres, targets, writers
 from kb.benchmarks.profiles import FULL, QUICK, Profile
 from kb.benchmarks.report import AT_LEAST, BELOW, Report, Target, latency_ms
 from kb.benchmarks.run import run_report
@@ -281,3 +281,22 @@ def test_a_tiny_run_has_its_baselines_machine_and_versions(tiny_run):
         "sqlite: demo + 650 experiences",
         "sqlite: search at 650",
     ]
+
+
+def test_which_postgresql_the_report_measures_on(monkeypatch: pytest.MonkeyPatch):
+    said: list[str] = []
+    monkeypatch.setenv("KB_BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1/kb_x")
+    with postgres.bench_postgres(said.append) as url:
+        assert url == "postgresql+psycopg://postgres@127.0.0.1/kb_x"
+    assert said == ["postgres: measured on kb_x (KB_BENCH_DATABASE_URL; it was emptied)"]
+    monkeypatch.delenv("KB_BENCH_DATABASE_URL")
+    monkeypatch.setenv("KB_BENCH_POSTGRES", "off")
+    with postgres.bench_postgres(said.append) as url:
+        assert url is None
+    assert said[-1] == "postgres: not measured (KB_BENCH_POSTGRES=off)"
+    monkeypatch.delenv("KB_BENCH_POSTGRES")
+    monkeypatch.setenv("KB_BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
+    with postgres.bench_postgres(said.append) as url:
+        assert url is None
+    assert said[-1].startswith("postgres: not measured (no PostgreSQL server answered at ")
+    assert said[-1].endswith("set KB_BENCH_DATABASE_URL)")

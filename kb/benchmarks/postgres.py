@@ -9,6 +9,7 @@ so no other database is ever touched. KB_BENCH_POSTGRES=off measures SQLite only
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,6 +37,8 @@ def bench_postgres(say) -> Iterator[str | None]:  # type: ignore[no-untyped-def]
     """Yield the PostgreSQL URL to measure on, or None (with the reason said) for none."""
     explicit = os.environ.get("KB_BENCH_DATABASE_URL")
     if explicit:
+        database = make_url(explicit).database
+        say(f"postgres: measured on {database} (KB_BENCH_DATABASE_URL; it was emptied)")
         yield explicit
         return
     if os.environ.get("KB_BENCH_POSTGRES", "").lower() == "off":
@@ -60,4 +63,6 @@ def bench_postgres(say) -> Iterator[str | None]:  # type: ignore[no-untyped-def]
             make_url(admin_url).set(database=REPORT_DATABASE).render_as_string(hide_password=False)
         )
     finally:
+        started = time.perf_counter()
         _admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")
+        say(f"postgres: dropped {REPORT_DATABASE} in {time.perf_counter() - started:.1f} s")

@@ -154,6 +154,15 @@ def _issue_10_not_measured(report: Report) -> None:
         report.record(name, label, None, unit, "load", target=target, note=note)
 
 
+def _sizes_text(profile: Profile) -> str:
+    grown = ", ".join(f"{size:,}" for size in profile.world_sizes())
+    return (
+        f"search at {grown} experiences; saving and supplier page at {profile.base:,}; "
+        f"insight pages at {profile.large:,}; tender draft with {profile.loop:,}; "
+        f"CSV import of {profile.import_rows:,} rows"
+    )
+
+
 def run_report(profile: Profile, quick: bool, with_postgres: bool = True) -> tuple[Report, dict]:
     """Run every bench at the profile's sizes; return the report and its context."""
     report = Report(quick=quick, expected=targets.targets_for(profile))
@@ -178,8 +187,7 @@ def run_report(profile: Profile, quick: bool, with_postgres: bool = True) -> tup
             "name": profile.name,
             **{k: v for k, v in vars(profile).items() if k != "name"},
         },
-        "profile_sizes": f"{profile.base:,} and {profile.large:,} experiences; "
-        f"draft area {profile.loop:,}; import {profile.import_rows:,} rows",
+        "profile_sizes": _sizes_text(profile),
         "started_at": started_at.isoformat(timespec="seconds"),
         "duration_s": round(time.perf_counter() - started, 1),
         "load_average_before": load_before,

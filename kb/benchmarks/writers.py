@@ -130,12 +130,14 @@ def _figures(report: Report) -> list[str]:
 
 
 def markdown(report: Report, data: dict[str, Any]) -> str:
-    kind = "quick (`make bench-quick`)" if report.quick else "full (`make bench`)"
+    command = "`make bench-quick`" if report.quick else "`make bench`"
     lines = [
         "# Kunskapsbanken benchmark report",
         "",
-        f"Profile {kind}: {data['profile']['name']}. Started {data['started_at']}, took "
-        f"{data['duration_s'] / 60:.1f} min. Sizes: {data['profile_sizes']}.",
+        f"Profile: {data['profile']['name']} ({command}). Started {data['started_at']}, took "
+        f"{data['duration_s'] / 60:.1f} min.",
+        "",
+        f"Sizes: {data['profile_sizes']}.",
         "",
     ]
     if report.quick:
