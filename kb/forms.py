@@ -1,14 +1,58 @@
-"""Helpers shared by every feature's forms."""
+"""Helpers shared by every feature's forms, and the one rule for what a form reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from wtforms import SelectChoice, SelectField, SelectMultipleField
+from flask import has_request_context, request
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from flask_wtf.form import SUBMIT_METHODS as SUBMITS
+from flask_wtf.form import _Auto
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import Field, Form, SelectChoice, SelectField, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from kb.database import LabelledEnum
+from kb.privacy.guard import check_text
+
+_flask_wtf_formdata = FlaskForm.Meta.wrap_formdata
+
+
+def _posted_fields_only(meta: Any, form: Form, formdata: Any) -> Any:
+    """What a form reads from the request: Flask-WTF's choice, with three holes closed.
+
+    Flask-WTF hands every uploaded file to the field of the same name, so a file posted in
+    place of a text field reached validators and services that expect text (a 500). It reads
+    a JSON body as form data, which breaks on anything but a flat object. And it passes on NUL
+    characters, which no keyboard types and PostgreSQL cannot store (a 500 there only). Here
+    files reach file fields only, a form never reads JSON (such a request is an empty form),
+    and NUL characters are dropped.
+    """
+    if formdata is not _Auto or not has_request_context() or request.method not in SUBMITS:
+        return _flask_wtf_formdata(meta, form, formdata)
+    fields = MultiDict(
+        [(name, value.replace("\x00", "")) for name, value in request.form.items(multi=True)]
+    )
+    if request.files:
+        wanted = {name for name, field in form._fields.items() if isinstance(field, FileField)}
+        files = MultiDict(
+            [(name, value) for name, value in request.files.items(multi=True) if name in wanted]
+        )
+        return CombinedMultiDict((files, fields))
+    return fields or None
+
+
+FlaskForm.Meta.wrap_formdata = _posted_fields_only
+
+
+def no_identity_number(form: Form, field: Field) -> None:
+    """Refuse a personnummer or samordningsnummer in a short text field (the privacy guard);
+    longer texts are checked by their services, which also ask about e-mail and phone."""
+    text = field.data if isinstance(field.data, str) else ""
+    for issue in check_text(text, field.name, str(field.label.text)).errors:
+        raise ValidationError(issue.message())
 
 
 def enum_choices(enum_class: type[LabelledEnum]) -> list[SelectChoice]:

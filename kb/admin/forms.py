@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional
 
 from kb.auth.models import Role
 from kb.auth.passwords import password_problems
-from kb.forms import MultiCheckboxField, enum_choices
+from kb.forms import MultiCheckboxField, enum_choices, no_identity_number
 from kb.organisations.models import OrganisationKind
 
 
@@ -28,7 +28,8 @@ def validate_org_number(form: FlaskForm, field: StringField) -> None:
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        _l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200)]
+        _l("Namn"),
+        validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200), no_identity_number],
     )
     kind = SelectField(_l("Typ"), choices=enum_choices(OrganisationKind))
     org_number = StringField(
@@ -42,7 +43,8 @@ class OrganisationForm(FlaskForm):
 
 class UserForm(FlaskForm):
     name = StringField(
-        _l("Namn"), validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200)]
+        _l("Namn"),
+        validators=[DataRequired(_l("Fyll i ett namn.")), Length(max=200), no_identity_number],
     )
     email = EmailField(
         _l("E-postadress"),
@@ -50,6 +52,7 @@ class UserForm(FlaskForm):
             DataRequired(_l("Fyll i en e-postadress.")),
             Email(_l("Skriv en giltig e-postadress."), check_deliverability=False),
             Length(max=254),
+            no_identity_number,
         ],
     )
     organisation_id = SelectField(_l("Organisation"), coerce=int, choices=[])

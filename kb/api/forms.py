@@ -4,7 +4,7 @@ from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from kb.api.tokens import READ, WRITE
-from kb.forms import select_choices
+from kb.forms import no_identity_number, select_choices
 
 EXPIRY_CHOICES = select_choices(
     [
@@ -19,7 +19,7 @@ EXPIRY_CHOICES = select_choices(
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Namn"),
-        validators=[DataRequired(_l("Ge nyckeln ett namn.")), Length(max=100)],
+        validators=[DataRequired(_l("Ge nyckeln ett namn.")), Length(max=100), no_identity_number],
         description=_l("Vad nyckeln används till, till exempel verksamhetssystemet."),
     )
     scope = RadioField(

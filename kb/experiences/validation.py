@@ -23,11 +23,13 @@ from kb.experiences.periods import YearMonth
 from kb.extensions import db
 from kb.followups.scopes import followable_contracts, followable_rounds
 from kb.organisations.models import Organisation
+from kb.privacy.guard import check_text
 from kb.suppliers.models import AgreementArea, Unit
 from kb.tenders.models import Contract, TenderRound
 from kb.themes import Theme
 
 MAX_NARRATIVE_LENGTH = 20_000
+MAX_KEY_LENGTH = 36  # experiences.submission_key; the form sends a UUID
 NARRATIVE_FIELDS = ("worked_md", "not_worked_md", "advice_md")
 
 
@@ -176,6 +178,7 @@ def _check_values(data: ExperienceInput, errors: dict[str, list[str]]) -> None:
         errors.setdefault("off_contract_reason", []).append(
             _("Ange varför placeringen gjordes utanför avtal.")
         )
+    _check_key(data.submission_key or "", errors)
     for name in NARRATIVE_FIELDS:
         if len(getattr(data, name)) > MAX_NARRATIVE_LENGTH:
             errors.setdefault(name, []).append(
@@ -184,6 +187,16 @@ def _check_values(data: ExperienceInput, errors: dict[str, list[str]]) -> None:
                     n=f"{MAX_NARRATIVE_LENGTH:,}".replace(",", " "),
                 )
             )
+
+
+def _check_key(key: str, errors: dict[str, list[str]]) -> None:
+    """The key is stored with the experience: short, and never an identity number."""
+    if len(key) > MAX_KEY_LENGTH or "\x00" in key:
+        errors.setdefault("submission_key", []).append(
+            _("Formulärets nyckel är ogiltig. Ladda om sidan och försök igen.")
+        )
+    for issue in check_text(key, "submission_key", _("Nyckel")).errors:
+        errors.setdefault("submission_key", []).append(issue.message())
 
 
 def _check_complete(data: ExperienceInput, errors: dict[str, list[str]]) -> None:

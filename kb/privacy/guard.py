@@ -18,6 +18,11 @@ Identity numbers (blocking). A candidate is ``[CC]YYMMDD[sep]NNNN`` where:
 Not recognised: the last four split ("811218-98 76"), dots as separators ("81.12.18-9876")
 and masked numbers ("811218-XXXX").
 
+The text is checked as a reader sees it (:mod:`kb.privacy.reading`): a look-alike dash or
+space, digits of another script, invisible characters between the digits and Markdown that
+renders away ("811218&#45;9876", "8112**18**-9876") count as what they look like. Positions
+and excerpts are those of the text as typed.
+
 A candidate is refused only when it is valid: a real date and a correct Luhn check digit.
 ``stdnum.se.personnummer.is_valid`` decides for personnummer. It rejects samordningsnummer
 (day + 60) as an impossible date, so for days 61-91 the date is checked with
@@ -54,6 +59,8 @@ from flask_babel import gettext as _
 from stdnum import luhn
 from stdnum.exceptions import ValidationError
 from stdnum.se import personnummer
+
+from kb.privacy.reading import as_read, mask_last_digits
 
 PERSONNUMMER = "personnummer"
 SAMORDNINGSNUMMER = "samordningsnummer"
@@ -148,12 +155,13 @@ def check_text(text: str | None, field: str, field_label: str) -> PrivacyReport:
     """Check one free-text field."""
     if not text:
         return PrivacyReport()
-    spans = sorted(_find_spans(text))
+    reading = as_read(text)
+    spans = sorted(_find_spans(reading.text))
     if not spans:
         return PrivacyReport()
     line_starts = [0, *(match.end() for match in re.finditer("\n", text))]
     issues = tuple(
-        _issue(text, field, field_label, kind, start, end, line_starts)
+        _issue(text, field, field_label, kind, *reading.span(start, end), line_starts)
         for start, end, kind in spans
     )
     return PrivacyReport(issues)
@@ -220,7 +228,7 @@ def _issue(
 ) -> PrivacyIssue:
     excerpt = text[start:end]
     if kind in BLOCKING_KINDS:
-        excerpt = excerpt[:-4] + "****"
+        excerpt = mask_last_digits(excerpt)
     line = bisect_right(line_starts, start)
     column = start - line_starts[line - 1] + 1
     return PrivacyIssue(field, label, kind, start, end, excerpt, line, column)

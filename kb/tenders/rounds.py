@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from kb.auth.models import User
 from kb.extensions import db
 from kb.followups.scopes import followable_rounds
+from kb.privacy.guard import check_fields
 from kb.suppliers.models import AgreementArea
 from kb.tenders.models import ProcurementForm, TenderRound, TenderRoundStatus
 
@@ -68,6 +69,10 @@ def _errors(data: NextRoundInput) -> dict[str, list[str]]:
         errors["procurement_form"] = [_("Välj upphandlingsform.")]
     if data.contract_start and data.contract_end and data.contract_end < data.contract_start:
         errors["contract_end"] = [_("Avtalet kan inte sluta innan det börjar.")]
+    labels = {"reference": _("Diarienummer"), "title": _("Rubrik")}
+    texts = {name: (label, getattr(data, name)) for name, label in labels.items()}
+    for issue in check_fields(texts).errors:
+        errors.setdefault(issue.field, []).append(issue.message())
     return errors
 
 
