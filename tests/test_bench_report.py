@@ -298,5 +298,5 @@ def test_which_postgresql_the_report_measures_on(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("KB_BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:1/x")
     with postgres.bench_postgres(said.append) as url:
         assert url is None
-    assert said[-1].startswith("postgres: not measured (no PostgreSQL server answered at ")
+    assert said[-1].startswith("postgres: not measured (could not make kb_bench_report at ")
     assert said[-1].endswith("set KB_BENCH_DATABASE_URL)")

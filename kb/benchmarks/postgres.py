@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 REPORT_DATABASE = "kb_bench_report"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
@@ -49,15 +49,16 @@ def bench_postgres(say) -> Iterator[str | None]:  # type: ignore[no-untyped-def]
     try:
         _admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")
         _admin_statement(admin_url, f"CREATE DATABASE {REPORT_DATABASE}")
-    except OperationalError as error:
+    except DBAPIError as error:  # no server, or not allowed to create a database
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         say(
-            f"postgres: not measured (no PostgreSQL server answered at "
+            f"postgres: not measured (could not make {REPORT_DATABASE} at "
             f"{make_url(admin_url).render_as_string(hide_password=True)}: {reason}; "
             "set KB_BENCH_DATABASE_URL)"
         )
         yield None
         return
+    say(f"postgres: measured on {REPORT_DATABASE}, a database made for this run")
     try:
         yield (
             make_url(admin_url).set(database=REPORT_DATABASE).render_as_string(hide_password=False)
