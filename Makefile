@@ -44,7 +44,7 @@ format: $(VENV)/.dev-installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-# `make bench` runs every benchmark (about 30 minutes) and writes bench/report.md and
+# `make bench` runs every benchmark (about 20 minutes) and writes bench/report.md and
 # bench/report.json; `make bench-quick` the same at small sizes into bench/quick-report.*.
 # PostgreSQL: KB_BENCH_DATABASE_URL (emptied), else its own database kb_bench_report on
 # 127.0.0.1, made and dropped by the run (kb/benchmarks/postgres.py); KB_BENCH_POSTGRES=off
