@@ -1,0 +1,1 @@
+"""The benchmark report behind `make bench` and `make bench-quick` (see run.py)."""
