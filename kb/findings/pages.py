@@ -114,6 +114,16 @@ def prepared_form(user: User, finding: Finding | None, args: Mapping) -> tuple[F
     return form, hidden
 
 
+def posts_unreadable_evidence(user: User, form: FindingForm) -> bool:
+    """Whether the posted form names evidence the user may not read: another network's, or
+    a draft. Such ids are never offered, so the post is tampered with (the view answers 404)."""
+    posted = form.evidence_ids()
+    return any(
+        set(ids) - {row.id for row in load_readable(user, kind, ids)}
+        for kind, ids in posted.items()
+    )
+
+
 def readable_evidence_of(user: User, finding: Finding) -> tuple[list[EvidenceItem], int]:
     """The finding's evidence the user may read, and how many more items there are."""
     linked = linked_ids(finding.evidence)

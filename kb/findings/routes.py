@@ -179,6 +179,8 @@ def _run(form: object, action: Callable[[], Finding]) -> tuple[Finding | None, l
 def _form_page(finding: Finding | None) -> Response | tuple[str, int] | str:
     """Validate, save, commit once and redirect; else show the form with what was typed."""
     form, hidden_evidence = pages.prepared_form(current_user, finding, request.args)
+    if form.is_submitted() and pages.posts_unreadable_evidence(current_user, form):
+        abort(404)
     once = SubmitOnce(form, active=finding is None)
     if (earlier := once.repeat()) is not None:
         return earlier
