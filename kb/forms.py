@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.form import SUBMIT_METHODS as SUBMITS
@@ -14,6 +15,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import Field, Form, SelectChoice, SelectField, SelectMultipleField, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from kb.catalogue.filters import MAX_ID
 from kb.database import LabelledEnum
 from kb.privacy.guard import check_text
 
@@ -71,14 +73,21 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ChoiceField(SelectField):
-    """A select whose value is its default (the blank choice) when the browser sent nothing."""
+    """A select whose value is its default (the blank choice) when the browser sent nothing.
+
+    A number beyond the database's integers (an id no row can have, which the database itself
+    cannot even compare) is refused here, before anything looks it up.
+    """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        if valuelist:
-            super().process_formdata(valuelist)
-        else:
+        if not valuelist:
             self.data = self.default
+            return
+        super().process_formdata(valuelist)
+        if isinstance(self.data, int) and not -MAX_ID <= self.data <= MAX_ID:
+            self.data = self.default
+            raise ValueError(_l("Välj i listan."))

@@ -162,7 +162,8 @@ class FuzzSession:
             status, body = response.status_code, response.get_data(as_text=True)
             location, error = response.headers.get("Location", ""), ""
         except Exception as raised:  # with TESTING on, Flask hands us the app's exception
-            frames = "".join(traceback.format_tb(raised.__traceback__)[-6:])
+            frames = traceback.format_tb(raised.__traceback__)
+            frames = "".join([f for f in frames if "/kb/" in f][-4:] + frames[-2:])
             error = f"{frames}{type(raised).__name__}: {str(raised)[:800]}"
             status, body, location = 500, "", ""
         job = self._wait_for_job(client, location) if "/import/jobb/" in location else None
@@ -236,21 +237,21 @@ def open_session(backend: str, folder: Path, sqlite_template: Path, postgres_eng
     return fuzz
 
 
-def record_counts(module: str, fuzz: FuzzSession) -> None:
-    """Keep one line per module and backend in test-results/fuzz-count.txt, and a total."""
+def record_counts(module: str, backend: str, counts: Counter) -> None:
+    """Keep one line per module and backend in test-results/fuzz-count.txt, and totals."""
     COUNT_FILE.parent.mkdir(exist_ok=True)
     lines = COUNT_FILE.read_text().splitlines() if COUNT_FILE.exists() else []
-    counts = {}
+    table = {}
     for line in lines:
         parts = line.split()
-        if len(parts) == 4 and parts[0] != "total":
-            counts[(parts[0], parts[1])] = (int(parts[2]), int(parts[3]))
-    counts[(module, fuzz.backend)] = (fuzz.counts["examples"], fuzz.counts["requests"])
+        if len(parts) == 4 and parts[0] not in ("total", "#"):
+            table[(parts[0], parts[1])] = (int(parts[2]), int(parts[3]))
+    table[(module, backend)] = (counts["examples"], counts["requests"])
     out = ["# module backend examples requests"]
-    out += [f"{m} {b} {e} {r}" for (m, b), (e, r) in sorted(counts.items())]
-    for backend in sorted({b for _m, b in counts}):
-        total = [v for (_m, b), v in counts.items() if b == backend]
-        out.append(f"total {backend} {sum(e for e, _ in total)} {sum(r for _, r in total)}")
+    out += [f"{m} {b} {e} {r}" for (m, b), (e, r) in sorted(table.items())]
+    for each in sorted({b for _m, b in table}):
+        rows = [v for (_m, b), v in table.items() if b == each]
+        out.append(f"total {each} {sum(e for e, _ in rows)} {sum(r for _, r in rows)}")
     COUNT_FILE.write_text("\n".join(out) + "\n")
 
 
@@ -262,7 +263,7 @@ def fuzz_fixture():  # type: ignore[no-untyped-def]
         folder = tmp_path_factory.mktemp("fuzz")
         session = open_session(request.param, folder, sqlite_template, postgres_engine)
         yield session
-        record_counts(Path(request.module.__file__).name, session)
+        record_counts(Path(request.module.__file__).name, session.backend, session.counts)
         with session.app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -15,7 +15,7 @@ from flask_wtf import FlaskForm
 
 from kb.admin.forms import NewUserForm, OrganisationForm, UserForm
 from kb.api.forms import RevokeForm, TokenForm
-from kb.auth.forms import LoginForm
+from kb.auth.forms import ChangePasswordForm, LoginForm
 from kb.checks.forms import BatchForm, CheckForm
 from kb.deviations.forms import DeviationForm, ResolveForm
 from kb.experiences.forms import ExperienceForm
@@ -351,6 +351,18 @@ TARGETS: list[FormTarget] = [
         ),
         shows=lambda w: ["/lardomar/", "/lardomar/ko"],
         markdown=("statement_md", "recommendation_md", "proposed_text_md"),
+    ),
+    FormTarget(
+        "/profil/losenord",
+        "caseworker",
+        lambda w: "/profil/losenord",
+        ChangePasswordForm,
+        _v(
+            current_password=Factory.PASSWORD,
+            new_password="Vinterns-nya-lösenord-2026",
+            repeat_password="Vinterns-nya-lösenord-2026",
+        ),
+        shows=lambda w: ["/profil"],
     ),
     FormTarget(
         "/profil/nycklar",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import strategies as st
 
 from tests.fuzz_checks import changes_beyond, refused, web_answer_problems
 from tests.fuzz_database import identity_numbers_stored
@@ -51,8 +52,16 @@ def prepared(fuzz: FuzzSession, target: FormTarget) -> tuple[str, dict, dict]:
     return url, base, field_specs(target.form, form)
 
 
-def post(fuzz: FuzzSession, target: FormTarget, url: str, data: dict):
+def post(fuzz: FuzzSession, target: FormTarget, url: str, data: dict, as_json: bool = False):
+    """Post the form as a browser would, or (``as_json``) as a JSON body with the CSRF token
+    in its header, as a script could."""
     fuzz.counts["examples"] += 1
+    if as_json:
+        token = (data.get("csrf_token") or [""])[0]
+        body = {k: [repr(v) if isinstance(v, tuple) else v for v in vs] for k, vs in data.items()}
+        body = {k: vs[0] if len(vs) == 1 else vs for k, vs in body.items()}
+        headers = {"X-CSRFToken": token if isinstance(token, str) else ""}
+        return fuzz.request(target.user, "POST", url, json=body, headers=headers)
     return fuzz.request(target.user, "POST", url, data=as_multidict(data))
 
 
@@ -90,10 +99,31 @@ def test_no_server_error_and_only_allowed_answers(fuzz, target):
 
     def example(draw) -> None:
         data = draw.draw(hostile_submission(base, specs), label="form")
-        with post(fuzz, target, url, data) as outcome:
+        as_json = draw.draw(st.integers(0, 9), label="as JSON") == 0
+        with post(fuzz, target, url, data, as_json) as outcome:
             assert_answer_ok(target, outcome, data)
 
     run_examples(12, example)
+
+
+@pytest.mark.parametrize("target", each([t for t in TARGETS if "<int:" in t.rule]))
+def test_ids_at_the_edges_of_the_database_integers(fuzz, target):
+    """2^31 (past PostgreSQL's integer), 2^63 (past SQLite's) and 10^30 in every id of the
+    form's URL: not found, and nothing changes. 0 only must not fail (some routes read it as
+    "a new one")."""
+    _url, base, _specs = prepared(fuzz, target)
+    for value in (0, 2**31, 2**63, 10**30):
+        url = re.sub(r"<int:\w+>", str(value), target.rule)
+        with post(fuzz, target, url, base) as outcome:
+            assert_answer_ok(target, outcome, base)
+            if value:
+                assert outcome.status in (400, 403, 404), (url, outcome.status)
+                assert not outcome.changed, (url, outcome.changed)
+        fuzz.counts["requests"] += 1
+        page = fuzz.client(target.user).get(url)
+        assert page.status_code < 500, (url, page.status_code)
+        if value:
+            assert page.status_code in (403, 404, 405), (url, page.status_code)
 
 
 @pytest.mark.parametrize("target", each(TARGETS))
