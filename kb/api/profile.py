@@ -56,6 +56,8 @@ def revoke(token_id: int) -> Response:
     token = token_of_user(current_user, token_id) if token_id <= MAX_ID else None
     if token is None:
         abort(404)
+    if token.revoked_at is not None:
+        abort(404)  # a replayed form: no active token by that id
     if not form.validate():
         abort(400)
     revoke_token(token, utcnow())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -33,7 +33,9 @@ from kb.extensions import db
 from kb.followups.models import CheckKind, SupplierCheck
 from kb.followups.scopes import FOLLOW_UP_ROLES, may_follow_up, may_write, readable_or_404
 from kb.forms import select_choices
+from kb.offered import refuse_unoffered
 from kb.submissions.views import SubmitOnce
+from kb.suppliers.models import Supplier, Unit
 from kb.tenders.models import TenderRound
 
 bp = Blueprint("checks", __name__, url_prefix="/kontroller")
@@ -98,6 +100,7 @@ def new() -> Response | str:
         [("", _("– Välj –")), *supplier_choices(current_user)]
     )
     form.unit_id.choices = select_choices([("", _("– Ingen –")), *unit_choices(current_user)])
+    refuse_unoffered(form, {"supplier_id": Supplier, "unit_id": Unit})
     warnings: list = []
     if form.validate_on_submit():
         if (earlier := once.claim()) is not None:
@@ -136,6 +139,9 @@ def _try_save(form: CheckFields, save: Callable[[], list[SupplierCheck]]) -> tup
 def batch() -> Response | str:
     raw_round = request.args.get("omgang", "")
     tender_round = _followable_round(raw_round)
+    round_id = parse_id(raw_round) if tender_round is None else None
+    if request.method == "POST" and round_id and db.session.get(TenderRound, round_id):
+        abort(404)  # a round the organisation may not follow up: a tampered address
     form = batch_form(round_suppliers(tender_round.id) if tender_round else [])
     once = SubmitOnce(form)
     if (earlier := once.repeat()) is not None:

@@ -30,8 +30,10 @@ from kb.extensions import db
 from kb.followups.models import Deviation, DeviationCategory, Severity
 from kb.followups.scopes import FOLLOW_UP_ROLES, may_write, readable_or_404
 from kb.forms import select_choices
+from kb.offered import refuse_unoffered
 from kb.submissions.views import SubmitOnce
 from kb.suppliers.models import AgreementArea, Unit
+from kb.tenders.models import Contract
 
 bp = Blueprint("deviations", __name__, url_prefix="/avvikelser")
 
@@ -86,6 +88,7 @@ def new() -> Response | str:
     form.contract_id.choices = select_choices(
         [("", _("– Inget valt –")), *contract_choices(current_user)]
     )
+    refuse_unoffered(form, {"unit_id": Unit, "contract_id": Contract})
     warnings: list = []
     if form.validate_on_submit():
         if (earlier := once.claim()) is not None:
@@ -144,7 +147,7 @@ def _detail_page(deviation: Deviation, form: ResolveForm, warnings: list) -> str
 @require_role(*FOLLOW_UP_ROLES)
 def resolve(deviation_id: int) -> Response | str:
     deviation = _readable_or_404(deviation_id)
-    if not _may_resolve(deviation):
+    if not _may_resolve(deviation) or deviation.resolved:  # resolved: a replayed form
         abort(403)
     form, warnings = ResolveForm(), []
     if form.validate_on_submit():

@@ -37,6 +37,7 @@ from kb.findings.forms import DecisionForm, FindingForm, SupersedeForm
 from kb.findings.lifecycle import decide_finding, supersede_finding
 from kb.findings.models import Finding
 from kb.findings.queries import (
+    MAX_ID,
     filter_from_args,
     finding_page,
     proposed_queue,
@@ -98,6 +99,8 @@ def edit(finding_id: int) -> Response | tuple[str, int] | str:
 @require_role(*FINDING_ROLES)
 def decide(finding_id: int) -> Response | tuple[str, int] | str:
     finding = _managed_or_abort(finding_id)
+    if request.form.get("decision") == finding.status.value:
+        abort(403)  # a replayed form: the finding already has that status
     form = DecisionForm()
     warnings: list = []
     if form.validate():
@@ -118,6 +121,9 @@ def decide(finding_id: int) -> Response | tuple[str, int] | str:
 def supersede(finding_id: int) -> Response | tuple[str, int] | str:
     finding = _managed_or_abort(finding_id)
     form = SupersedeForm()
+    replacement = form.replacement_id()
+    if replacement is not None and replacement <= MAX_ID and db.session.get(Finding, replacement):
+        visible_or_404(current_user, replacement)  # another network's finding: tampered form
     if form.validate():
         try:
             done, _warnings = _run(form, lambda: _supersede(form, finding))

@@ -8,10 +8,11 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from kb.auth.access import require_role
+from kb.experiences.models import Experience
 from kb.experiences.visibility import can_read
 from kb.extensions import db
 from kb.followups.forms import FollowUpForm, set_citation_choices, set_object_choices
-from kb.followups.models import FollowUp, FollowUpKind
+from kb.followups.models import Deviation, FollowUp, FollowUpKind
 from kb.followups.queries import (
     filter_from_args,
     followable_objects,
@@ -28,7 +29,10 @@ from kb.followups.services import (
     save_followup,
 )
 from kb.followups.templates_data import TEMPLATES, template_for
+from kb.offered import refuse_unoffered
 from kb.submissions.views import SubmitOnce
+from kb.suppliers.models import AgreementArea, Supplier, Unit
+from kb.tenders.models import Contract, TenderRound
 
 bp = Blueprint("followups", __name__, url_prefix="/uppfoljningar")
 
@@ -78,9 +82,21 @@ def edit(followup_id: int) -> Response | str:
     return _form_page(followup)
 
 
+OFFERED_FIELDS = {
+    "agreement_area_id": AgreementArea,
+    "supplier_id": Supplier,
+    "tender_round_id": TenderRound,
+    "unit_id": Unit,
+    "contract_id": Contract,
+    "experience_ids": Experience,
+    "deviation_ids": Deviation,
+}
+
+
 def _form_page(followup: FollowUp | None) -> Response | str:
     """Validate, save, commit once and redirect; else show the form with what was typed."""
     form = _prepared_form(followup)
+    refuse_unoffered(form, OFFERED_FIELDS)
     once = SubmitOnce(form, active=followup is None)
     if (earlier := once.repeat()) is not None:
         return earlier
