@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
@@ -47,6 +47,13 @@ def examples(default: int) -> int:
     return max(1, round(default * float(os.environ.get("KB_FUZZ_EXAMPLES_SCALE", "1"))))
 
 
+# Shrinking a failure takes minutes with these inputs; the first failing example is reported
+# as found unless KB_FUZZ_SHRINK=1 asks for the smallest one.
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
+    [Phase.shrink] if os.environ.get("KB_FUZZ_SHRINK") == "1" else []
+)
+
+
 def run_examples(default: int, body: Callable[[st.DataObject], None]) -> None:
     """Run ``body`` with Hypothesis, on fixed examples (derandomize) so CI repeats them.
 
@@ -59,6 +66,7 @@ def run_examples(default: int, body: Callable[[st.DataObject], None]) -> None:
         deadline=None,
         derandomize=True,
         database=None,
+        phases=PHASES,
         suppress_health_check=[
             HealthCheck.function_scoped_fixture,
             HealthCheck.too_slow,
@@ -215,8 +223,14 @@ def _database_url(backend: str, folder: Path, sqlite_template: Path, postgres_en
 
 def open_session(backend: str, folder: Path, sqlite_template: Path, postgres_engine):
     url = _database_url(backend, folder, sqlite_template, postgres_engine)
+    search = "whoosh" if backend == "sqlite" else "postgres"  # each as in production
     app = create_app(
-        TestConfig, {"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": folder / "instance"}
+        TestConfig,
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "INSTANCE_PATH": folder / "instance",
+            "SEARCH_BACKEND": search,
+        },
     )
 
     @contextmanager

@@ -20,6 +20,7 @@ import re
 import pytest
 from hypothesis import strategies as st
 
+from kb.search.sync import drain_now
 from tests.fuzz_checks import changes_beyond, refused, web_answer_problems
 from tests.fuzz_database import identity_numbers_stored
 from tests.fuzz_forms import (
@@ -31,7 +32,7 @@ from tests.fuzz_forms import (
 )
 from tests.fuzz_html import active_content
 from tests.fuzz_session import FuzzSession, fuzz_fixture, run_examples
-from tests.fuzz_targets import TARGETS, FormTarget, file_fields
+from tests.fuzz_targets import BY_RULE, TARGETS, FormTarget, file_fields
 
 fuzz = fuzz_fixture()
 TEXT_TARGETS = [target for target in TARGETS if target.has_text_fields]
@@ -167,6 +168,29 @@ def test_saved_text_brings_no_script_into_pages(fuzz, target):
             assert_answer_ok(target, outcome, data)
             if not refused(outcome):
                 assert_pages_safe(fuzz, target, outcome, data)
+
+    run_examples(6, example)
+
+
+def test_search_snippets_of_saved_text_bring_no_script(fuzz):
+    """Saved narratives reach the index and come back as highlighted snippets on /sok."""
+    target = BY_RULE["/erfarenheter/ny"]
+    url, base, specs = prepared(fuzz, target)
+
+    def example(draw) -> None:
+        data = draw.draw(xss_submission(base, specs, ("worked_md",)), label="form")
+        marker = f"sökmarkör{fuzz.counts['examples']}"
+        data["worked_md"] = [f"{data['worked_md'][0]} {marker}"]
+        with post(fuzz, target, url, data) as outcome:
+            assert_answer_ok(target, outcome, data)
+            if refused(outcome):
+                return
+            drain_now(fuzz.app)
+            for words in (marker, f"{marker} alert script onerror javascript"):
+                page = fuzz.clients[target.user].get("/sok", query_string={"q": words})
+                html = page.get_data(as_text=True)
+                assert page.status_code == 200 and marker in html, (words, page.status_code)
+                assert not active_content(html), f"{active_content(html)}\n{shown(data)}"
 
     run_examples(6, example)
 
