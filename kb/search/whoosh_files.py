@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -58,10 +59,23 @@ class _OpenFile:
 
 
 class _Window:
-    """Part of an open file, read with os.pread at a position of its own; read-only."""
+    """Part of an open file, read with os.pread at a position of its own; read-only.
+
+    The segment readers are shared by the threads of a worker, so each thread has its own
+    position: one thread's seek must not move another's read (that returned garbage).
+    """
 
     def __init__(self, file: _OpenFile, start: int, length: int) -> None:
-        self.file, self.start, self.length, self.position = file, start, length, 0
+        self.file, self.start, self.length = file, start, length
+        self._local = threading.local()
+
+    @property
+    def position(self) -> int:
+        return getattr(self._local, "position", 0)
+
+    @position.setter
+    def position(self, value: int) -> None:
+        self._local.position = value
 
     def pread(self, position: int, size: int) -> bytes:
         size = min(size, self.length - position)
