@@ -7,6 +7,7 @@ that make it acceptable (tests/fuzz_targets.py), and then changes a few fields.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from dataclasses import dataclass
@@ -166,6 +167,22 @@ def import_file(draw: st.DrawFn, kind_key: str | None) -> bytes:
     return "\n".join(json.dumps(o, ensure_ascii=False) for o in objects).encode()
 
 
+@st.composite
+def import_with_texts(draw: st.DrawFn, texts: st.SearchStrategy[str], known: dict) -> tuple:
+    """(kind, upload): a supplier or unit import that would save, with text cells from
+    ``texts``. ``known`` gives the values that must match the world (organisation numbers)."""
+    kind_key = draw(st.sampled_from(["suppliers", "units"]))
+    columns = [c for c in KINDS[kind_key].columns if c.key != "agreement_areas"]
+    row = {c.swedish: known.get(c.key) or c.example for c in columns}
+    text_columns = [c.swedish for c in columns if c.is_text]
+    for name in draw(st.lists(st.sampled_from(text_columns), min_size=1, max_size=3, unique=True)):
+        row[name] = draw(texts)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerows([list(row), list(row.values())])
+    return kind_key, (out.getvalue().encode(), "import.csv")
+
+
 def appropriate(spec: FieldSpec) -> st.SearchStrategy:
     """A value of the field's kind, hostile inside that kind."""
     if spec.kind == "text":
@@ -233,10 +250,15 @@ def hostile_submission(draw: st.DrawFn, base: dict, specs: dict[str, FieldSpec])
 
 
 @st.composite
-def text_submission(draw: st.DrawFn, base: dict, specs: dict, texts, fields=()) -> dict:
-    """An acceptable form with one or more text fields set from ``texts``; the privacy box is
-    ticked, so warnings about e-mail addresses do not stop the save."""
+def text_submission(draw: st.DrawFn, base: dict, specs: dict, texts, fields=(), known=None):
+    """An acceptable form with one or more text fields (or an import file's text cells) set
+    from ``texts``; the privacy box is ticked, so warnings about e-mail addresses do not stop
+    the save."""
     data = {name: list(values) for name, values in base.items()}
+    for name in [name for name, spec in specs.items() if spec.kind == "file"]:
+        kind, upload = draw(import_with_texts(texts, known or {}))
+        _set(data, "kind", kind)
+        _set(data, name, upload)
     candidates = [name for name, spec in specs.items() if spec.kind == "text"]
     preferred = [name for name in fields if name in candidates] or candidates
     if not preferred:
@@ -249,12 +271,14 @@ def text_submission(draw: st.DrawFn, base: dict, specs: dict, texts, fields=()) 
     return _with_csrf(draw, data, rarely_broken=False)
 
 
-def identity_submission(base: dict, specs: dict) -> st.SearchStrategy[dict]:
-    return text_submission(base, specs, text_with_identity_number())
+def identity_submission(base: dict, specs: dict, known: dict) -> st.SearchStrategy[dict]:
+    return text_submission(base, specs, text_with_identity_number(), known=known)
 
 
-def xss_submission(base: dict, specs: dict, markdown: tuple[str, ...]) -> st.SearchStrategy:
-    return text_submission(base, specs, xss_text(), markdown)
+def xss_submission(
+    base: dict, specs: dict, markdown: tuple[str, ...], known: dict
+) -> st.SearchStrategy:
+    return text_submission(base, specs, xss_text(), markdown, known)
 
 
 def _with_csrf(draw: st.DrawFn, data: dict, rarely_broken: bool) -> dict:

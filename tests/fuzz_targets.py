@@ -65,9 +65,10 @@ class FormTarget:
     writes: bool = True  # False: accepting it changes no table (signing out)
 
     @property
-    def has_text_fields(self) -> bool:
+    def takes_text(self) -> bool:
+        """Has a text field, or an upload whose cells are text."""
         fields = declared_fields(self.form) if self.form else {}
-        return any(kind_of(field_class) == "text" for field_class in fields.values())
+        return any(kind_of(cls) in ("text", "file") for cls in fields.values())
 
 
 def _experience(world: FuzzWorld) -> dict[str, list]:
@@ -236,6 +237,7 @@ TARGETS: list[FormTarget] = [
         lambda w: "/import/",
         ImportForm,
         _v(kind="suppliers"),
+        shows=lambda w: ["/leverantorer", "/verksamheter"],
         statuses=frozenset({413}),
     ),
     FormTarget(
@@ -484,6 +486,11 @@ TARGETS: list[FormTarget] = [
     ),
 ]
 BY_RULE = {target.rule: target for target in TARGETS}
+
+
+def import_known(world: FuzzWorld) -> dict[str, str]:
+    """Import cells that must match the world: a new supplier, the unit's existing supplier."""
+    return {"org_number": fictional_org_number(9404), "supplier_org_number": world.org_number}
 
 
 def file_fields(target: FormTarget) -> dict[str, tuple[bytes, str]]:

@@ -23,6 +23,7 @@ from kb.followups.models import FollowUp, FollowUpKind, FollowUpScope
 from kb.imports.services import ImportRequest, run_import
 from kb.requirements.models import Requirement
 from kb.requirements.services import retire
+from kb.suppliers.models import Supplier
 from kb.tender_drafts.editing import conflicts, exclude_item
 from kb.tender_drafts.generate import generate_draft
 from kb.tender_drafts.models import Provenance, TenderDraft, TenderDraftItem
@@ -45,6 +46,7 @@ class FuzzWorld:
     users: dict[str, str] = field(default_factory=dict)
     ids: dict[str, int] = field(default_factory=dict)
     api_tokens: dict[str, str] = field(default_factory=dict)  # role key -> secret
+    org_number: str = ""  # of the supplier "supplier"
 
     def __getitem__(self, name: str) -> int:
         return self.ids[name]
@@ -165,6 +167,7 @@ def build_fuzz_world(session, make: Factory, folder) -> FuzzWorld:
         conflict_item=items["conflict"].id,
         import_batch=_import_batch(admin, drafts.intermediary_org, folder),
     )
+    world.org_number = session.get(Supplier, follow.supplier_id).org_number
     for key in ("caseworker", "admin"):
         user = session.get(User, _user_id(world.users[key]))
         token = create_token(user, "Fuzz", "write", None, datetime(2025, 1, 1))

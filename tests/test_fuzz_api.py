@@ -103,6 +103,8 @@ def test_no_server_error_and_json_errors(fuzz, write, document):
         raw, content_type = draw.draw(encoded(body), label="encoded")
         with send(fuzz, write, raw, content_type) as outcome:
             assert_answer_ok(write, outcome, raw)
+            stored = identity_numbers_stored(fuzz.baseline.new_rows(outcome.after))
+            assert not stored, f"{write.method} {write.path} stored {stored} from {raw!r:.1500}"
 
     run_examples(40, example)
 

@@ -62,7 +62,7 @@ def new_round() -> WerkzeugResponse | str:
     once = SubmitOnce(form)
     if (earlier := once.repeat()) is not None:
         return earlier
-    area_id = request.values.get("area_id", type=int) or request.args.get("omrade", type=int)
+    area_id = parse_id(request.values.get("area_id")) or parse_id(request.args.get("omrade"))
     predecessors = queries.possible_predecessors(current_user, area_id)
     form.offer(queries.plannable_areas(current_user), predecessors)
     if request.method == "GET" and area_id:
