@@ -7,6 +7,7 @@ from kb.audit.labels import entity_label
 from kb.audit.services import AuditFilter, actors_for_filter, audit_page, audited_entities
 from kb.auth.access import require_role
 from kb.auth.models import Role
+from kb.catalogue.filters import MAX_ID, parse_positive_int
 
 bp = Blueprint("audit", __name__, url_prefix="/logg")
 
@@ -16,7 +17,7 @@ bp = Blueprint("audit", __name__, url_prefix="/logg")
 def index() -> str:
     filters = AuditFilter(
         entity=request.args.get("entity") or None,
-        actor_id=request.args.get("actor", type=int) or None,
+        actor_id=parse_positive_int(request.args.get("actor"), MAX_ID),
         entity_id=(request.args.get("entity_id") or "").strip()[:100] or None,
     )
     page_number = max(1, min(request.args.get("page", 1, type=int), 100_000))
