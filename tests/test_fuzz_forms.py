@@ -24,7 +24,7 @@ from kb.search.sync import drain_now
 from tests.fuzz_checks import changes_beyond, refused, web_answer_problems
 from tests.fuzz_database import identity_numbers_stored
 from tests.fuzz_forms import (
-    as_multidict,
+    encoded_form,
     field_specs,
     hostile_submission,
     identity_submission,
@@ -63,7 +63,7 @@ def post(fuzz: FuzzSession, target: FormTarget, url: str, data: dict, as_json: b
         body = {k: vs[0] if len(vs) == 1 else vs for k, vs in body.items()}
         headers = {"X-CSRFToken": token if isinstance(token, str) else ""}
         return fuzz.request(target.user, "POST", url, json=body, headers=headers)
-    return fuzz.request(target.user, "POST", url, data=as_multidict(data))
+    return fuzz.request(target.user, "POST", url, **encoded_form(data))
 
 
 def shown(data: dict) -> str:

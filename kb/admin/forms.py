@@ -34,7 +34,7 @@ class OrganisationForm(FlaskForm):
     kind = SelectField(_l("Typ"), choices=enum_choices(OrganisationKind))
     org_number = StringField(
         _l("Organisationsnummer"),
-        validators=[Optional(), Length(max=13), validate_org_number],
+        validators=[Optional(), Length(max=13), validate_org_number, no_identity_number],
         description=_l("Tio siffror, till exempel 212000-0142."),
     )
     member_of_id = SelectField(_l("Medlem i intermediär"), coerce=int, choices=[])
