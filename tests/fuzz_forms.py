@@ -78,6 +78,7 @@ CSRF = "csrf_token"
 class FieldSpec:
     kind: str
     options: tuple[str, ...] = ()
+    hidden: bool = False  # an <input type=hidden>: keys and versions, not typed by anyone
 
 
 def kind_of(field_class: type) -> str | None:
@@ -106,10 +107,10 @@ def field_specs(form_class: type[FlaskForm] | None, html: HtmlForm) -> dict[str,
         kind = HTML_KINDS.get(field.kind, "text")
         if kind == "bool" and len(field.options) > 1:
             kind = "multi"
-        specs[name] = FieldSpec(kind, tuple(field.options))
+        specs[name] = FieldSpec(kind, tuple(field.options), field.kind == "hidden")
     for name, field_class in declared_fields(form_class).items() if form_class else []:
-        options = specs[name].options if name in specs else ()
-        specs[name] = FieldSpec(kind_of(field_class) or "unknown", options)
+        shown = specs.get(name, FieldSpec(""))
+        specs[name] = FieldSpec(kind_of(field_class) or "unknown", shown.options, shown.hidden)
     return specs
 
 
@@ -261,6 +262,8 @@ def text_submission(draw: st.DrawFn, base: dict, specs: dict, texts, fields=(), 
         _set(data, "kind", kind)
         _set(data, name, upload)
     candidates = [name for name, spec in specs.items() if spec.kind == "text"]
+    if draw(st.integers(0, 4)):  # mostly what a person types; now and then a hidden field
+        candidates = [name for name in candidates if not specs[name].hidden] or candidates
     preferred = [name for name in fields if name in candidates] or candidates
     if not preferred:
         return _with_csrf(draw, data, rarely_broken=False)
