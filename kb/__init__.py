@@ -9,6 +9,7 @@ from flask import Flask, has_request_context, request
 
 from config import BASE_DIR, Config, load_or_create_secret_key
 from kb.extensions import babel, csrf, db, login_manager, migrate
+from kb.main.converters import BoundedIntConverter
 
 
 def select_locale() -> str:
@@ -26,6 +27,7 @@ def create_app(
     instance = Path(overrides.get("INSTANCE_PATH", config_class.INSTANCE_PATH))
     instance.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(instance))
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
     app.config.from_object(config_class)
     app.config.update(overrides)
     app.config["INSTANCE_PATH"] = instance
