@@ -36,7 +36,7 @@ def refuse_unoffered(form: FlaskForm, fields: Mapping[str, type]) -> None:
     for name, model in fields.items():
         offered = _offered_values(form[name].choices)
         for value in request.form.getlist(name):
-            if value in offered or not value.isdecimal():
-                continue
-            if int(value) > MAX_ID or db.session.get(model, int(value)) is not None:
-                abort(404)  # beyond the database's ids no form offers anything either
+            if value in offered or not value.isdecimal() or int(value) > MAX_ID:
+                continue  # no such object: the form explains
+            if db.session.get(model, int(value)) is not None:
+                abort(404)

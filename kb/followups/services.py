@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from kb.auth.models import User
+from kb.catalogue.filters import MAX_ID  # larger ids are no rows
 from kb.experiences.models import Experience, ExperienceStatus
 from kb.experiences.services import PrivacyWarningsNeedConfirmation
 from kb.experiences.visibility import network_organisation_ids, readable_by
@@ -117,7 +118,7 @@ def _cited_experiences(
     wanted = set(ids)
     found = db.session.scalars(
         select(Experience).where(
-            Experience.id.in_(wanted),
+            Experience.id.in_({number for number in wanted if number <= MAX_ID}),
             readable_by(user),
             Experience.status == ExperienceStatus.SUBMITTED,
         )
@@ -145,7 +146,7 @@ def _cited_deviations(user: User, ids: list[int], errors: dict[str, list[str]]) 
     wanted = set(ids)
     found = db.session.scalars(
         select(Deviation).where(
-            Deviation.id.in_(wanted),
+            Deviation.id.in_({number for number in wanted if number <= MAX_ID}),
             Deviation.organisation_id.in_(network_organisation_ids(user)),
         )
     ).all()
