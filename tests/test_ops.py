@@ -8,6 +8,8 @@ import shutil
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from kb.auth.models import Role
 from kb.database import utcnow
 from kb.ops.request_log import JsonLineFormatter
@@ -83,6 +85,13 @@ def test_readyz_is_not_ready_when_the_whoosh_index_is_gone(app, client):
     assert response.get_json()["checks"]["search"]["ok"] is False
 
 
+@pytest.fixture(autouse=True)
+def _request_log_reaches_caplog(monkeypatch):
+    """An app made with REQUEST_LOG on (another test's production config) gives the logger
+    its own handler and stops it propagating; caplog listens at the root."""
+    monkeypatch.setattr(logging.getLogger("kb.requests"), "propagate", True)
+
+
 def _request_lines(caplog) -> list[dict]:
     return [r.fields for r in caplog.records if r.name == "kb.requests"]
 
@@ -92,6 +101,7 @@ def test_each_request_logs_one_line_without_personal_data(app, client, make, log
     user = make.user(Role.CASEWORKER, email=email)
     login(email)
     with caplog.at_level(logging.INFO, logger="kb.requests"):
+        caplog.clear()  # the sign-in's lines, when another test left the logger at INFO
         response = client.get("/sok?q=Greta+Exempelsson+19121212-1212")
     lines = _request_lines(caplog)
     assert len(lines) == 1
