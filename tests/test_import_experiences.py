@@ -284,3 +284,16 @@ def test_bulk_import_keeps_rating_totals_and_their_triggers(
         experience.ratings[0].rating = 5  # the row triggers are back after the import
         session.commit()
         assert stored(session) == fresh(session) != {}
+
+
+def test_another_organisations_contract_is_an_unknown_reference(app, app_db, world, make, tmp_path):
+    """The rounds and the contract belong to Påhittstad; Annanstad (no network in common)
+    may not tie its experiences to them, as its experience form would not offer them."""
+    elsewhere = make.organisation("Annanstad kommun")
+    path = write_csv(tmp_path / "erf.csv", [EXPERIENCE_HEADER, _row(world, "ext-9")])
+    result = run(app, "experiences", path, organisation=elsewhere)
+    assert "rad 2, kolumn avtalsreferens: Okänt avtal: KF 2022/1-01." in messages(result)
+    with app_db() as session:
+        assert session.scalar(select(func.count()).select_from(Experience)) == 0
+    own = run(app, "experiences", path, organisation=world["organisation"])
+    assert own.ok and own.created == 1, messages(own)

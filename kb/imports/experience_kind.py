@@ -17,9 +17,11 @@ from kb.experiences.models import Experience, ExperienceStatus
 from kb.experiences.services import apply_input
 from kb.experiences.validation import ExperienceInput, validate_without_links
 from kb.extensions import db
+from kb.followups.scopes import followable_rounds
 from kb.imports.base import ImportContext, area_ids_by_name, load_in, name_key, write_rows
 from kb.imports.bulk import insert_experiences
 from kb.imports.rows import ParsedRow, ParsedTable, duplicates
+from kb.organisations.models import Organisation
 from kb.suppliers.models import Supplier, Unit, unit_agreement_areas
 from kb.tenders.models import Contract, TenderRound, contract_units
 from kb.themes import Theme
@@ -65,14 +67,17 @@ class Links:
         for unit_id, area_id in db.session.execute(select(unit_agreement_areas)):
             self.unit_areas.setdefault(unit_id, set()).add(area_id)
         self.areas = area_ids_by_name()
-        self.contracts = self._contracts()
+        organisation = db.session.get(Organisation, organisation_id) if organisation_id else None
+        self.contracts = self._contracts(organisation)
         authors = select(func.lower(User.email), User.id).where(
             User.organisation_id == organisation_id
         )
         self.authors = dict(db.session.execute(authors).all())
 
     @staticmethod
-    def _contracts() -> dict[str, list[ContractFacts]]:
+    def _contracts(organisation: Organisation | None) -> dict[str, list[ContractFacts]]:
+        """The contracts on the frameworks the organisation uses, as the experience form
+        offers them: another network's contract is an unknown reference."""
         units: dict[int, set[int]] = {}
         for contract_id, unit_id in db.session.execute(select(contract_units)):
             units.setdefault(contract_id, set()).add(unit_id)
@@ -84,6 +89,10 @@ class Links:
             TenderRound.contract_end,
             TenderRound.extension_until,
         ).join(Contract.tender_round)
+        if organisation is not None:
+            statement = statement.where(
+                Contract.tender_round_id.in_(followable_rounds(organisation))
+            )
         found: dict[str, list[ContractFacts]] = {}
         for reference, contract_id, area, start, end, extension in db.session.execute(statement):
             if reference:
