@@ -81,7 +81,7 @@ def test_get_forms_answer_hostile_values(fuzz, get_forms):
                 map(str, problems)
             )
 
-    run_examples(80, example)
+    run_examples(60, example)
 
 
 def test_every_get_form_field_at_the_edges_of_the_database_integers(fuzz, get_forms):

@@ -27,7 +27,7 @@ from tests.fuzz_values import (
 
 COUNTS: Counter = Counter()
 SETTINGS = settings(
-    max_examples=examples(500),
+    max_examples=examples(300),
     deadline=None,
     derandomize=True,
     database=None,
