@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 CATALOGUES := $(wildcard kb/translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test lint format bench bench-search bench-loop bench-insight bench-import search loop insight import translations i18n-update clean
+.PHONY: run test lint format bench bench-load bench-scaling bench-search bench-loop bench-insight bench-import search loop insight import translations i18n-update clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,18 +52,33 @@ format: $(VENV)/.dev-installed
 # `make bench import` only print those figures.
 .PHONY: bench-quick
 BENCH_ONLY := $(filter search loop insight import,$(MAKECMDGOALS))
-bench: $(VENV)/.installed translations
+bench: $(VENV)/.dev-installed translations
 ifeq ($(BENCH_ONLY),)
 	$(BIN)/python -m kb.benchmarks
 else
 	$(foreach part,$(BENCH_ONLY),$(BIN)/python -m kb.bench_$(part) &&) true
 endif
 
-bench-quick: $(VENV)/.installed translations
+bench-quick: $(VENV)/.dev-installed translations
 	$(BIN)/python -m kb.benchmarks --quick
 
 search loop insight import:
 	@:
+
+# The load test (issue 10): locust with 50 users for 5 minutes against gunicorn, on SQLite +
+# Whoosh and on PostgreSQL, each at demo + 100,000 experiences (about 20 minutes in all).
+LOAD_SCALE ?= 100000
+LOAD_SECONDS ?= 300
+LOAD_USERS ?= 50
+bench-load: $(VENV)/.dev-installed translations
+	$(BIN)/python -m kb.benchmarks.load --backend whoosh --scale $(LOAD_SCALE) --seconds $(LOAD_SECONDS) --users $(LOAD_USERS)
+	$(BIN)/python -m kb.benchmarks.load --backend postgres --scale $(LOAD_SCALE) --seconds $(LOAD_SECONDS) --users $(LOAD_USERS)
+
+# The scaling curve (issue 10): Whoosh at 10,000 and 100,000, PostgreSQL up to 1,000,000
+# experiences (about 45 minutes); bench/scaling-*.md and .json.
+bench-scaling: $(VENV)/.installed translations
+	$(BIN)/python -m kb.benchmarks.scaling --backend whoosh --sizes 10000,100000
+	$(BIN)/python -m kb.benchmarks.scaling --backend postgres --sizes 10000,100000,1000000 --explain
 
 bench-search: $(VENV)/.installed translations
 	$(BIN)/python -m kb.bench_search

@@ -39,7 +39,7 @@ BASELINE_LABELS = {
 }
 
 
-def _busiest_area_with_chained_rounds() -> int:
+def busiest_area_with_chained_rounds() -> int:
     """The agreement area with the most experiences among those with a round successor."""
     chained = select(TenderRound.agreement_area_id).where(TenderRound.predecessor_id.is_not(None))
     return db.session.scalar(
@@ -72,7 +72,7 @@ def measure_insight(
 ) -> None:
     """The area overview and the learning dashboard, each against a raw GROUP BY of ratings."""
     with app.app_context():
-        experiences, area_id = experience_count(), _busiest_area_with_chained_rounds()
+        experiences, area_id = experience_count(), busiest_area_with_chained_rounds()
     label = PRINTED[db_name]
     print(f"{label}: {experiences} experiences; area {area_id}; {requests} requests per page")
     pages = (

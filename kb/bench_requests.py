@@ -82,14 +82,17 @@ def saving_samples(app: Flask, count: int = SAVES) -> list[float]:
     return timed_requests(save, count)
 
 
-def busiest_supplier(app: Flask) -> tuple[int, int]:
+def busiest_supplier(app: Flask, busiest: bool = False) -> tuple[int, int]:
+    """(supplier id, experiences): the one nearest 500 experiences, or the one with the most."""
+    count = func.count(Experience.id)
+    order = count.desc() if busiest else func.abs(count - 500)
     with app.app_context():
         row = db.session.execute(
             select(Unit.supplier_id, func.count(Experience.id))
             .join(Experience, Experience.unit_id == Unit.id)
             .where(Experience.status == ExperienceStatus.SUBMITTED)
             .group_by(Unit.supplier_id)
-            .order_by(func.abs(func.count(Experience.id) - 500))
+            .order_by(order)
             .limit(1)
         ).one()
     return row[0], row[1]

@@ -40,6 +40,9 @@ TINY = Profile(
     queries=5,
     insight_requests=2,
     aggregate_repeats=2,
+    load_seconds=5,
+    load_users=3,
+    scaling_requests=2,
 )
 
 
@@ -188,7 +191,11 @@ def test_the_issues_targets_are_quoted_and_set_at_the_full_profiles_sizes():
     assert expected["import.sqlite.100000.write.rows_per_s"].direction == AT_LEAST
     for name, target in expected.items():
         assert target.source.startswith("issue "), name
-        assert target.size in (None, 20000, 100000), name
+        assert target.size in (None, 20000, 100000, 1000000), name
+    load = expected["load.postgres.100000.mixed.requests_per_s"]
+    assert (load.limit, load.direction, load.size) == (150, AT_LEAST, 100000)
+    assert expected["load.postgres.100000.worker_memory_peak_mb"].limit == 250
+    assert expected["scaling.postgres.1000000.supplier_page.p95_ms"].limit == 300
     assert FULL.world_sizes() == [10000, 20000, 100000]
     assert "search.whoosh.10000.bulk_index.docs_per_s" in expected
     quick = targets.targets_for(QUICK)
@@ -261,6 +268,21 @@ def test_a_tiny_run_measures_every_sqlite_target_and_writes_both_files(tiny_run)
     for name in report.figures:
         assert f"`{name}`" in text
     assert "postgres: not measured (SQLite only was asked for)" in text
+    million = report.figures["scaling.postgres.1000000.search_facets.p95_ms"]
+    assert million.value is None and "make bench-scaling" in million.note
+
+
+def test_a_tiny_run_has_the_scaling_curve_and_a_load_test(tiny_run):
+    report, _data, _markdown = tiny_run
+    for size in (650, 700):
+        for request in ("search_facets", "supplier_page", "area_overview", "saving"):
+            figure = report.figures[f"scaling.sqlite.{size}.{request}.p95_ms"]
+            assert figure.value > 0 and figure.samples == TINY.scaling_requests
+        assert report.figures[f"scaling.sqlite.{size}.database_mb"].value > 0
+    assert report.figures["load.sqlite.700.mixed.requests_per_s"].value > 0
+    assert report.figures["load.sqlite.700.mixed.errors"].value == 0
+    assert report.figures["load.sqlite.700.search_facets.p95_ms"].value > 0
+    assert 30 < report.figures["load.sqlite.700.worker_memory_peak_mb"].value < 2000
 
 
 def test_a_tiny_run_has_its_baselines_machine_and_versions(tiny_run):

@@ -23,6 +23,9 @@ class Profile:
     queries: int  # search queries, each run plain and with two facet filters
     insight_requests: int
     aggregate_repeats: int  # raw GROUP BY baselines
+    load_seconds: int  # the load test at ``large`` (issue 10)
+    load_users: int
+    scaling_requests: int  # per request of the scaling curve, at every size
     search_sizes: tuple[int, ...] = ()  # more sizes to search at; base and large always are
 
     def world_sizes(self) -> list[int]:
@@ -42,6 +45,9 @@ FULL = Profile(
     queries=220,
     insight_requests=60,
     aggregate_repeats=60,
+    load_seconds=90,
+    load_users=50,
+    scaling_requests=40,
     search_sizes=(10_000, 20_000, 100_000),  # issue 4: figures at 10,000 and 100,000
 )
 QUICK = Profile(
@@ -56,6 +62,9 @@ QUICK = Profile(
     queries=60,
     insight_requests=12,
     aggregate_repeats=20,
+    load_seconds=15,
+    load_users=10,
+    scaling_requests=8,
 )
 OVERRIDES = {
     "KB_BENCH_SCALE": "base",
@@ -64,6 +73,8 @@ OVERRIDES = {
     "KB_BENCH_IMPORT_ROWS": "import_rows",
     "KB_BENCH_IMPORT_DRAIN_SECONDS": "drain_seconds",
     "KB_BENCH_INSIGHT_REQUESTS": "insight_requests",
+    "KB_BENCH_LOAD_SECONDS": "load_seconds",
+    "KB_BENCH_LOAD_USERS": "load_users",
 }
 
 

@@ -21,13 +21,17 @@ GROUPS = {
     "insight": "Insight pages",
     "loop": "Learning loop: tender draft",
     "import": "Data in: demo, --scale and CSV import",
-    "load": "Load test and scaling curve (issue 10)",
+    "scaling": "Scaling curve (issue 10)",
+    "load": "Load test (issue 10)",
 }
 UNITS = {
     "_ms": "ms",
     "docs_per_s": "docs/s",
     "rows_per_s": "rows/s",
     "experiences_per_s": "experiences/s",
+    "_mb": "MB",
+    "requests_per_s": "requests/s",
+    "errors": "errors",
 }
 
 

@@ -26,11 +26,15 @@ from flask import Flask
 
 from kb import bench, bench_import, bench_insight, bench_loop, bench_search
 from kb.audit.context import acting_as
-from kb.benchmarks import machine, postgres, targets
+from kb.benchmarks import machine, postgres, scaling, targets
+from kb.benchmarks.installation import served_installation
+from kb.benchmarks.load import run as load
+from kb.benchmarks.load.world import read_world
 from kb.benchmarks.profiles import Profile
 from kb.benchmarks.report import GROUPS, Report
 from kb.benchmarks.worlds import BENCH_ACTOR, bench_app, dispose, fresh_demo, grow_to
 from kb.demo.loader import refresh_statistics
+from kb.extensions import db
 
 SEARCH_BACKEND = {"sqlite": "whoosh", "postgres": "postgres"}
 
@@ -58,13 +62,23 @@ class Steps:
         return True
 
 
-def _stage(steps: Steps, profile: Profile, db_name: str, app: Flask, size: int) -> None:
-    """Search at every size; saving and the supplier page at base; insight at large."""
+def _stage(
+    steps: Steps, profile: Profile, db_name: str, app: Flask, size: int, folder: Path
+) -> None:
+    """Search and the scaling curve at every size; saving and the supplier page at base;
+    insight and the load test at large."""
     report, backend = steps.report, SEARCH_BACKEND[db_name]
     steps.run(
         f"{db_name}: search at {size:,}",
         lambda: bench_search.measure_search(report, app, backend, size, profile.queries),
     )
+    steps.run(
+        f"{db_name}: scaling curve at {size:,}",
+        lambda: scaling.record(
+            report, db_name, size,
+            scaling.measure_requests(app, backend, folder, profile.scaling_requests, False),
+        ),
+    )  # fmt: skip
     if size == profile.base:
         steps.run(
             f"{db_name}: saving and supplier page at {size:,}",
@@ -80,6 +94,25 @@ def _stage(steps: Steps, profile: Profile, db_name: str, app: Flask, size: int) 
                 report, app, db_name, size, profile.insight_requests, profile.aggregate_repeats
             ),
         )
+        steps.run(
+            f"{db_name}: load test at {size:,}", partial(_load_test, steps, profile, db_name, app)
+        )
+
+
+def _load_test(steps: Steps, profile: Profile, db_name: str, app: Flask) -> None:
+    """The mixed load against gunicorn on this world's database and index."""
+    backend, url = SEARCH_BACKEND[db_name], app.config["SQLALCHEMY_DATABASE_URI"]
+    folder = Path(app.config["INSTANCE_PATH"])
+    setup = served_installation(folder, url, backend, name="bench")
+    setup.env["KB_INSTANCE_PATH"] = str(folder)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()  # gunicorn's workers need the SQLite file's lock to themselves
+    result = load.load_test(
+        setup, read_world(app), backend, profile.load_users, profile.load_seconds
+    )
+    print(load.printed(result), flush=True)
+    load.record(steps.report, db_name, profile.large, result)
 
 
 def _shared_world(steps: Steps, profile: Profile, db_name: str, url: str, folder: Path) -> None:
@@ -107,7 +140,7 @@ def _shared_world(steps: Steps, profile: Profile, db_name: str, url: str, folder
             )
         if not grown:
             break
-        _stage(steps, profile, db_name, app, size)
+        _stage(steps, profile, db_name, app, size, folder)
     dispose(app)
 
 
@@ -148,17 +181,12 @@ def run_database(steps: Steps, profile: Profile, db_name: str, url: str | None) 
             build(steps, profile, db_name, url or f"sqlite:///{path / 'bench.sqlite'}", path)
 
 
-def _issue_10_not_measured(report: Report) -> None:
-    for name, label, unit, target in targets.ISSUE_10:
-        note = f"not run by make bench: {targets.LOAD_TEST}"
-        report.record(name, label, None, unit, "load", target=target, note=note)
-
-
 def _sizes_text(profile: Profile) -> str:
     grown = ", ".join(f"{size:,}" for size in profile.world_sizes())
     return (
         f"search at {grown} experiences; saving and supplier page at {profile.base:,}; "
-        f"insight pages at {profile.large:,}; tender draft with {profile.loop:,}; "
+        f"insight pages and a {profile.load_seconds} s load test with {profile.load_users} "
+        f"users at {profile.large:,}; tender draft with {profile.loop:,}; "
         f"CSV import of {profile.import_rows:,} rows"
     )
 
@@ -180,8 +208,8 @@ def run_report(profile: Profile, quick: bool, with_postgres: bool = True) -> tup
             run_database(steps, profile, "postgres", postgres_url)
         versions = machine.versions(postgres_url)
     why = "PostgreSQL was not measured in this run" if not postgres_url else None
-    report.finish({f"{group}.postgres": why for group in GROUPS} if why else None)
-    _issue_10_not_measured(report)
+    reasons = {f"{group}.postgres": why for group in GROUPS} if why else {}
+    report.finish({"scaling.postgres.1000000": targets.MILLION_NOT_IN_BENCH, **reasons})
     context = {
         "profile": {
             "name": profile.name,
