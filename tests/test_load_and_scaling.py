@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from kb.benchmarks import scaling
 from kb.benchmarks.installation import installation
-from kb.benchmarks.load.run import REQUEST_TYPES, load_test, read_locust_csv
+from kb.benchmarks.load.run import REQUEST_TYPES, SIGN_IN, load_test, read_locust_csv
 from kb.benchmarks.load.world import read_world
 from kb.benchmarks.report import Report
 from kb.benchmarks.worlds import bench_app, dispose, fresh_demo, grow_to
@@ -46,7 +46,7 @@ def test_the_load_test_drives_the_mix_through_gunicorn(tmp_path: Path) -> None:
     assert result.total.requests >= 100
     seen = set(result.per_type)
     assert {"sök med facetter", "spara erfarenhet", "sida: start"} <= seen, seen
-    assert seen <= set(REQUEST_TYPES), seen - set(REQUEST_TYPES)
+    assert seen <= {*REQUEST_TYPES, *SIGN_IN}, seen - {*REQUEST_TYPES, *SIGN_IN}
     saves = result.per_type["spara erfarenhet"].requests
     # Every save the load test counted as a success is in the database.
     assert _count(url, Experience) - before[0] == saves

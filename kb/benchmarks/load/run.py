@@ -35,6 +35,9 @@ REQUEST_TYPES = {
     "lärdom: formulär": "finding_form",
     "lärdom: spara": "finding_save",
 }
+# Signing in is not part of the mix; the statistics are reset once every user has signed in,
+# but a sign-in finishing just after that is still counted, under these names.
+SIGN_IN = {"inloggning: sida": "sign_in_page", "inloggning": "sign_in"}
 
 
 @dataclass
@@ -102,7 +105,7 @@ def read_locust_csv(prefix: Path) -> tuple[RequestFigures, dict[str, RequestFigu
 def run_locust(
     base_url: str, world_file: Path, users: int, seconds: int, prefix: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess:
-    spawn_rate = max(1, users // 4)
+    spawn_rate = users  # every user starts (and signs in) at once, before the reset
     return subprocess.run(
         [
             str(BIN / "locust"),
@@ -111,7 +114,7 @@ def run_locust(
             "--host", base_url,
             "--users", str(users),
             "--spawn-rate", str(spawn_rate),
-            "--run-time", f"{seconds + users // spawn_rate + 2}s",
+            "--run-time", f"{seconds + 3}s",
             "--reset-stats",
             "--stop-timeout", "10",
             "--csv", str(prefix),
@@ -201,16 +204,15 @@ def record(report: Report, db_name: str, size: int, result: LoadResult) -> None:
         f"{prefix}.mixed.errors", "Mixed load, failed requests", result.total.failures,
         "errors", "load", **common,
     )  # fmt: skip
-    slowest = max(result.per_type.values(), key=lambda figures: figures.p95_ms)
+    mix = [figures for name, figures in result.per_type.items() if name not in SIGN_IN]
+    slowest = max(mix, key=lambda figures: figures.p95_ms)
     report.record(
         f"{prefix}.slowest_request_type.p95_ms",
         f"Mixed load, p95 of the slowest request type ({slowest.name})",
         slowest.p95_ms, "ms", "load", **common,
     )  # fmt: skip
     for name, figures in sorted(result.per_type.items()):
-        key = REQUEST_TYPES.get(name)
-        if key is None:
-            continue
+        key = REQUEST_TYPES.get(name) or SIGN_IN[name]
         for quantile, value in (
             ("median", figures.median_ms), ("p95", figures.p95_ms), ("p99", figures.p99_ms)
         ):  # fmt: skip
