@@ -226,7 +226,7 @@ def markdown(backend: str, curve: dict[int, dict]) -> str:
         ]
         lines.append(
             f"| {size:,} | " + " | ".join(cells)
-            + f" | {row['database_mb']} | {row['index_mb']} | {row['index_docs_per_s']:,.0f} |"
+            + f" | {row['database_mb']} | {row['index_mb']} | {row.get('index_docs_per_s', '–')} |"
         )  # fmt: skip
     if len(sizes) > 1:
         lines += ["", "Growth of p95 from the smallest to the largest size "
@@ -250,16 +250,22 @@ def markdown(backend: str, curve: dict[int, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(backend: str, url: str, folder: Path, sizes: list[int], count: int, explain: bool) -> dict:
+def run(
+    backend: str, url: str, folder: Path, sizes: list[int], count: int, explain: bool,
+    reuse: bool = False,
+) -> dict:  # fmt: skip
+    """Grow one world through the sizes and measure at each; ``reuse`` keeps the world in the
+    database (and its index, when no experience had to be added) instead of starting anew."""
     app = bench_app(url, folder, backend)
     curve: dict[int, dict] = {}
     try:
-        fresh_demo(app)
+        if not reuse:
+            fresh_demo(app)
         for number, size in enumerate(sorted(sizes)):
             started = time.perf_counter()
             grown, grow_seconds = grow_to(app, size, seed=7 + number)
             print(f"{backend}: {size:,} experiences ({grown:,} generated in {grow_seconds:.0f} s)")
-            figures = rebuild_index(app)
+            figures = rebuild_index(app) if grown or not reuse else {}
             figures |= measure_requests(app, backend, folder, count, explain and size == max(sizes))
             figures["generated_per_s"] = round(grown / grow_seconds, 0) if grow_seconds else None
             curve[size] = figures
@@ -281,6 +287,10 @@ def main(arguments: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=60, help="requests per figure and size")
     parser.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE (PostgreSQL)")
     parser.add_argument("--output", type=Path, default=BASE_DIR / "bench")
+    parser.add_argument(
+        "--reuse", action="store_true",
+        help="measure the world left in the database (KB_BENCH_DATABASE_URL) by an earlier run",
+    )  # fmt: skip
     options = parser.parse_args(arguments)
     sizes = [int(size) for size in options.sizes.split(",")]
     folder = options.output / f"scaling-{options.backend}"
@@ -289,11 +299,16 @@ def main(arguments: list[str] | None = None) -> int:
         with bench_postgres(print) as url:
             if url is None:
                 return 1
-            curve = run("postgres", url, folder, sizes, options.requests, options.explain)
+            curve = run(
+                "postgres", url, folder, sizes, options.requests, options.explain, options.reuse
+            )
     else:
         database = folder / "scaling.sqlite"
-        database.unlink(missing_ok=True)
-        curve = run("whoosh", f"sqlite:///{database}", folder, sizes, options.requests, False)
+        if not options.reuse:
+            database.unlink(missing_ok=True)
+        curve = run(
+            "whoosh", f"sqlite:///{database}", folder, sizes, options.requests, False, options.reuse
+        )
     stem = options.output / f"scaling-{options.backend}"
     Path(f"{stem}.json").write_text(json.dumps({str(k): v for k, v in curve.items()}, indent=2))
     Path(f"{stem}.md").write_text(markdown(options.backend, curve))
