@@ -79,6 +79,22 @@ class ExperienceStatus(LabelledEnum):
     SUBMITTED = "inskickad", _l("Inskickad")
 
 
+# What the supplier and unit charts read of each experience in the compared areas.
+AREA_COMPARISON = (
+    "agreement_area_id",
+    "status",
+    "organisation_id",
+    "end_reason",
+    "would_place_again",
+    "daily_price",
+    "start_year",
+    "start_month",
+    "end_year",
+    "end_month",
+    "id",
+)
+
+
 class Experience(Audited, Searchable, TimestampMixin, Base):
     """Placeringserfarenhet: how a placement at a unit went. Never a case file."""
 
@@ -118,6 +134,8 @@ class Experience(Audited, Searchable, TimestampMixin, Base):
             "would_place_again",
             "id",
         ),
+        # The supplier and unit charts' area side (migration 0010 says why).
+        Index("ix_experiences_area_comparison", *AREA_COMPARISON),
         Index(
             "ix_experiences_contract_outcomes",
             "contract_id",

@@ -22,11 +22,12 @@ from kb.insight.supplier_queries import (
     AREA,
     OWN,
     Cell,
-    breakdown_rates,
-    place_again_shares,
+    Outcomes,
+    RatingFigures,
+    outcomes,
     price_medians,
-    rating_counts,
-    theme_half_years,
+    rating_figures,
+    with_theme,
 )
 from kb.insight.supplier_records import MAX_EVENTS, deviation_counts, timeline_events
 from kb.insight.supplier_subject import ChartSubject, supplier_subject, unit_subject
@@ -65,22 +66,24 @@ def charts_for_unit(viewer: User, unit: Unit, theme_arg: str | None) -> Supplier
 
 def _charts(scope: InsightScope, subject: ChartSubject, theme_arg: str | None) -> SupplierCharts:
     figures = FigureSet(subject.name)
-    counts = rating_counts(scope, subject)
-    rated = [theme for theme in Theme if (OWN, theme) in counts]
-    theme = _chosen_theme(theme_arg, rated or [theme for theme in Theme if (AREA, theme) in counts])
-    over_time, distribution = theme_figures(
-        scope, subject, theme, theme_half_years(scope, subject), counts
-    )
+    ratings = rating_figures(scope, subject)
+    rated = [theme for theme in Theme if theme in ratings.own]
+    theme = _chosen_theme(theme_arg, rated or [theme for theme in Theme if theme in ratings.area])
+    ratings = with_theme(scope, subject, ratings, theme)
+    over_time, distribution = theme_figures(scope, subject, theme, ratings)
     figures.add("betyg-over-tid", over_time, _line)
     figures.add("betygsfordelning", distribution, _bars("betygsfordelning", PERCENT_RANGE))
-    figures.add("betyg-per-tema", _theme_table(scope, subject, counts))
+    figures.add("betyg-per-tema", _theme_table(scope, subject, ratings))
+    found = outcomes(scope, subject)
     figures.add(
-        "sammanbrott", _breakdown_chart(scope, subject), _bars("sammanbrott", PERCENT_RANGE)
+        "sammanbrott", _breakdown_chart(scope, subject, found), _bars("sammanbrott", PERCENT_RANGE)
     )
     figures.add(
-        "placera-igen", _place_again_chart(scope, subject), _bars("placera-igen", PERCENT_RANGE)
+        "placera-igen",
+        _place_again_chart(scope, subject, found),
+        _bars("placera-igen", PERCENT_RANGE),
     )
-    figures.add("dygnspris", _price_chart(scope, subject), _reference)
+    figures.add("dygnspris", _price_chart(scope, subject, found), _reference)
     figures.add("avvikelser", _deviation_chart(scope, subject), _bars("avvikelser", None))
     figures.add("tidslinje", _timeline(scope, subject), _timeline_drawing)
     return SupplierCharts(figures=figures, theme=theme, rated_themes=rated)
@@ -143,7 +146,7 @@ def _keyed_chart(
     )
 
 
-def _breakdown_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
+def _breakdown_chart(scope: InsightScope, subject: ChartSubject, found: Outcomes) -> ChartData:
     text = {
         "title": _("Oplanerade avbrott (sammanbrott)"),
         "description": _(
@@ -155,10 +158,10 @@ def _breakdown_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
         "value_label": _("Andel sammanbrott"),
         "own": _("Andel sammanbrott"),
     }
-    return _keyed_chart(scope, subject, breakdown_rates(scope, subject), text)
+    return _keyed_chart(scope, subject, found.breakdown, text)
 
 
-def _place_again_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
+def _place_again_chart(scope: InsightScope, subject: ChartSubject, found: Outcomes) -> ChartData:
     text = {
         "title": _("Skulle placera igen"),
         "description": _("Andel som svarat ja bland dem som besvarat frågan.")
@@ -167,10 +170,10 @@ def _place_again_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
         "value_label": _("Andel ja"),
         "own": _("Andel ja"),
     }
-    return _keyed_chart(scope, subject, place_again_shares(scope, subject), text)
+    return _keyed_chart(scope, subject, found.place_again, text)
 
 
-def _price_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
+def _price_chart(scope: InsightScope, subject: ChartSubject, found: Outcomes) -> ChartData:
     text = {
         "title": _("Dygnspris jämfört med avtalsområdets median"),
         "description": _("Mediandygnspris enligt erfarenheterna.") + " " + suppression_text(scope),
@@ -179,7 +182,8 @@ def _price_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
         "area": _("Avtalsområdets median"),
         "unit": _("kr"),
     }
-    return _keyed_chart(scope, subject, price_medians(scope, subject), text, 1, 0)
+    medians = price_medians(scope, subject, found.priced)
+    return _keyed_chart(scope, subject, medians, text, 1, 0)
 
 
 def _deviation_chart(scope: InsightScope, subject: ChartSubject) -> ChartData:
@@ -226,14 +230,12 @@ def _timeline(scope: InsightScope, subject: ChartSubject) -> TimelineData:
     )
 
 
-def _theme_table(
-    scope: InsightScope, subject: ChartSubject, counts: dict[tuple[int, Theme], dict[int, Cell]]
-) -> Table:
+def _theme_table(scope: InsightScope, subject: ChartSubject, ratings: RatingFigures) -> Table:
     headers = [_("Tema"), *(_("Betyg %(n)s", n=n) for n in range(1, 6))]
     headers += [_("Antal"), _("Medelbetyg"), _("Avtalsområdets medelbetyg")]
     return Table(
         title=_("Betyg per tema"),
         headers=headers,
-        rows=theme_rows(scope, counts),
+        rows=theme_rows(scope, ratings),
         description=" ".join([comparison_text(subject), suppression_text(scope)]),
     )

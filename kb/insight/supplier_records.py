@@ -59,19 +59,14 @@ def _subject_deviation(subject: ChartSubject) -> ColumnElement[bool]:
     )
 
 
-def _area_ids(subject: ChartSubject) -> Select:
-    mapping = subject.area_mapping
-    return select(mapping.c.area_id).where(mapping.c.key == subject.own_key)
-
-
 def _area_units(subject: ChartSubject) -> Select:
     return select(unit_agreement_areas.c.unit_id).where(
-        unit_agreement_areas.c.agreement_area_id.in_(_area_ids(subject))
+        unit_agreement_areas.c.agreement_area_id.in_(subject.own_area_ids)
     )
 
 
 def _area_deviation(subject: ChartSubject) -> ColumnElement[bool]:
-    rounds = select(TenderRound.id).where(TenderRound.agreement_area_id.in_(_area_ids(subject)))
+    rounds = select(TenderRound.id).where(TenderRound.agreement_area_id.in_(subject.own_area_ids))
     return or_(
         Deviation.unit_id.in_(_area_units(subject)),
         Deviation.contract_id.in_(select(Contract.id).where(Contract.tender_round_id.in_(rounds))),

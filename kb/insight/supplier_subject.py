@@ -2,7 +2,9 @@
 
 Each unit is compared with the agreement areas it serves plus the areas its experiences were
 placed under; the supplier as a whole (key 0) with all of those areas combined. The mapping
-from comparison key to area is an SQL subquery, so area aggregates are one GROUP BY per key.
+from comparison key to area is an SQL subquery, read once into area_pairs: additive aggregates
+are grouped per area and summed per key in Python (an experience has one area), so each area's
+experiences are read once however many keys compare with it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ class ChartSubject:
     whole_supplier: bool
     area_names: tuple[str, ...]
     area_mapping: Subquery  # (key, area_id): which areas each key is compared with
+    area_pairs: tuple[tuple[int, int], ...]  # the rows of area_mapping, read once
+
+    @property
+    def own_area_ids(self) -> list[int]:
+        """The areas the subject as a whole is compared with."""
+        return self.area_ids(self.own_key)
+
+    def area_ids(self, key: int) -> list[int]:
+        return sorted({area_id for pair_key, area_id in self.area_pairs if pair_key == key})
 
     @property
     def unit_ids(self) -> list[int]:
@@ -72,9 +83,10 @@ def _subject(
 ) -> ChartSubject:
     unit_ids = [unit.id for unit in units]
     mapping = _area_mapping(scope, unit_ids, whole)
+    pairs = tuple((key, area_id) for key, area_id in db.session.execute(select(mapping)))
     area_names = db.session.scalars(
         select(AgreementArea.name)
-        .where(AgreementArea.id.in_(select(mapping.c.area_id)))
+        .where(AgreementArea.id.in_({area_id for _key, area_id in pairs}))
         .order_by(AgreementArea.name)
     ).all()
     return ChartSubject(
@@ -85,6 +97,7 @@ def _subject(
         whole_supplier=whole,
         area_names=tuple(area_names),
         area_mapping=mapping,
+        area_pairs=pairs,
     )
 
 

@@ -1,7 +1,8 @@
 """Theme ratings of a supplier or unit against its agreement areas: over time and distribution.
 
-Built from the small grouped results of kb.insight.supplier_queries (one row per side, theme
-and half-year or rating value), never from experience rows.
+Built from the small grouped results of kb.insight.supplier_queries (RatingFigures: counts per
+theme and rating value, the areas' totals per theme, the chosen theme per half-year), never
+from experience rows.
 """
 
 from __future__ import annotations
@@ -10,7 +11,14 @@ from flask_babel import gettext as _
 
 from kb.insight.chart_data import ChartData, Series
 from kb.insight.scope import InsightScope
-from kb.insight.supplier_queries import AREA, OWN, Cell, ThemeHalfYear
+from kb.insight.supplier_queries import (
+    AREA,
+    OWN,
+    Cell,
+    RatingFigures,
+    ThemeHalfYear,
+    rating_total,
+)
 from kb.insight.supplier_subject import ChartSubject
 from kb.insight.supplier_texts import comparison_text, suppression_text
 from kb.themes import Theme
@@ -40,13 +48,12 @@ def theme_figures(
     scope: InsightScope,
     subject: ChartSubject,
     theme: Theme,
-    half_years: list[ThemeHalfYear],
-    counts: dict[tuple[int, Theme], dict[int, Cell]],
+    figures: RatingFigures,
 ) -> tuple[ChartData, ChartData]:
     """The chosen theme's mean rating per half-year and its distribution, against the areas."""
     notes = f"{comparison_text(subject)} {suppression_text(scope)}"
-    return _over_time(scope, subject, theme, half_years, notes), _distribution(
-        scope, subject, theme, counts, notes
+    return _over_time(scope, subject, theme, figures.half_years, notes), _distribution(
+        scope, subject, theme, figures.chosen, notes
     )
 
 
@@ -88,23 +95,16 @@ def _shown_mean(scope: InsightScope, cell: Cell | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _total(by_rating: dict[int, Cell]) -> Cell:
-    n = sum(cell.n for cell in by_rating.values())
-    unreadable = sum(cell.unreadable for cell in by_rating.values())
-    mean = sum(rating * cell.n for rating, cell in by_rating.items()) / n if n else None
-    return Cell(mean, n, unreadable)
-
-
 def _distribution(
     scope: InsightScope,
     subject: ChartSubject,
     theme: Theme,
-    counts: dict[tuple[int, Theme], dict[int, Cell]],
+    chosen: dict[int, dict[int, Cell]],
     notes: str,
 ) -> ChartData:
     def shares(side: int) -> list[float | None]:
-        by_rating = counts.get((side, theme), {})
-        total = _total(by_rating)
+        by_rating = chosen.get(side, {})
+        total = rating_total(by_rating)
         if scope.shown(total.n, total.n, total.unreadable) is None:
             return [None for _rating in RATINGS]
         return [
@@ -126,13 +126,13 @@ def _distribution(
     )
 
 
-def theme_rows(scope: InsightScope, counts: dict[tuple[int, Theme], dict[int, Cell]]) -> list[list]:
+def theme_rows(scope: InsightScope, figures: RatingFigures) -> list[list]:
     """Per theme: the number of ratings 1–5, their count and mean, and the areas' mean."""
     rows = []
     for theme in Theme:
-        own = counts.get((OWN, theme), {})
-        own_total = _total(own)
-        area_total = _total(counts.get((AREA, theme), {}))
+        own = figures.own.get(theme, {})
+        own_total = rating_total(own)
+        area_total = figures.area.get(theme, Cell(None, 0, 0))
         shown = scope.shown(True, own_total.n, own_total.unreadable)
         rating_counts = [own[r].n if r in own else 0 for r in RATINGS] if shown else [None] * 5
         rows.append(
