@@ -60,25 +60,29 @@ def _source(
     subject: ChartSubject,
     columns: Sequence[ColumnElement],
 ) -> Subquery:
-    """Counted experiences with (key, side, organisation_id, *columns), both sides."""
+    """Counted experiences with (key, side, organisation_id, *columns), both sides.
 
-    def branch(key: ColumnElement, side: int, mapping: Subquery | None = None):
-        statement = select(
+    Each key's areas are written out (subject.area_pairs), so every branch reads an index
+    range instead of joining the mapping subquery, which PostgreSQL answered by scanning the
+    whole area index.
+    """
+
+    def branch(key: ColumnElement, side: int, where: ColumnElement[bool]):
+        return select(
             key.label("key"),
             literal(side, Integer).label("side"),
             Experience.organisation_id.label("organisation_id"),
             *columns,
-        ).select_from(Experience)
-        if mapping is not None:
-            statement = statement.join(mapping, mapping.c.area_id == Experience.agreement_area_id)
-            return statement.where(scope.counted())
-        return statement.where(scope.counted(), Experience.unit_id.in_(subject.unit_ids))
+        ).where(scope.counted(), where)
 
-    branches = [branch(Experience.unit_id, OWN)]
+    in_units = Experience.unit_id.in_(subject.unit_ids)
+    branches = [branch(Experience.unit_id, OWN, in_units)]
     if subject.whole_supplier:
-        branches.append(branch(literal(WHOLE_SUPPLIER, Integer), OWN))
-    mapping = subject.area_mapping
-    branches.append(branch(mapping.c.key, AREA, mapping))
+        branches.append(branch(literal(WHOLE_SUPPLIER, Integer), OWN, in_units))
+    keys = sorted({key for key, _area_id in subject.area_pairs})
+    for key in keys:
+        in_areas = Experience.agreement_area_id.in_(subject.area_ids(key))
+        branches.append(branch(literal(key, Integer), AREA, in_areas))
     return union_all(*branches).subquery("compared")
 
 
