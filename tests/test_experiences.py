@@ -325,6 +325,26 @@ def test_edit_of_unknown_experience_is_404(client, caseworker):
     assert client.get("/erfarenheter/999999").status_code == 404
 
 
+def test_my_experiences_come_in_pages_the_most_recent_first(app, client, caseworker):
+    app.config["PAGE_SIZE"] = 2
+    for number in range(3):
+        draft = {"submission_key": f"utkast-{number}", "worked_md": "Halvfärdigt"}
+        post_experience(client, {**draft, "save_draft": "Spara utkast"})
+
+    def listed(url: str) -> tuple[list[int], str]:
+        page = client.get(url).get_data(as_text=True)
+        return [int(i) for i in re.findall(r'href="/erfarenheter/(\d+)"', page)], page
+
+    first, page = listed("/erfarenheter/mina")
+    second, _ = listed("/erfarenheter/mina?sida=2")
+    assert len(first) == 2 and len(second) == 1
+    assert first == sorted(first, reverse=True) and min(first) > second[0]
+    assert "Sida 1 av 2" in page and "3 erfarenheter" in page
+    assert 'href="/erfarenheter/mina?sida=2"' in page
+    assert listed("/erfarenheter/mina?sida=99")[0] == second  # past the end: the last page
+    assert listed("/erfarenheter/mina?sida=abc")[0] == first  # not a number: the first page
+
+
 def test_my_experiences_lists_own_with_the_findings_they_fed(client, caseworker, app_db):
     post_experience(client, complete_form(caseworker))
     post_experience(

@@ -38,7 +38,7 @@ from kb.tenders.models import (
 )
 
 
-def _page_window(total: int, requested: int, per_page: int) -> tuple[int, int]:
+def page_window(total: int, requested: int, per_page: int) -> tuple[int, int]:
     """Return (page number, page count), clamping the request to the pages that exist."""
     page_count = max(1, -(-total // per_page))
     return min(max(requested, 1), page_count), page_count
@@ -97,7 +97,7 @@ def supplier_page(filters: CatalogueFilter, page: int, per_page: int) -> Page[Su
     """Return one page of matching suppliers by name, with unit counts and areas served."""
     conditions = _supplier_conditions(filters)
     total = _count(Supplier, conditions)
-    number, page_count = _page_window(total, page, per_page)
+    number, page_count = page_window(total, page, per_page)
     statement = select(Supplier).where(*conditions).order_by(Supplier.name, Supplier.id)
     suppliers = list(db.session.scalars(_paged(statement, number, per_page)))
     ids = [supplier.id for supplier in suppliers]
@@ -142,7 +142,7 @@ def unit_page(filters: CatalogueFilter, page: int, per_page: int) -> Page[UnitRo
         )
         conditions.append(Unit.id.in_(under_contract))
     total = _count(Unit, conditions)
-    number, page_count = _page_window(total, page, per_page)
+    number, page_count = page_window(total, page, per_page)
     statement = (
         select(Unit)
         .join(Unit.supplier)
@@ -219,7 +219,7 @@ def _unit_counts_by_area(area_ids: list[int]) -> dict[int, int]:
 def area_page(page: int, per_page: int) -> Page[AreaRow]:
     """Return one page of agreement areas by name, with unit counts and tender rounds."""
     total = _count(AgreementArea, [])
-    number, page_count = _page_window(total, page, per_page)
+    number, page_count = page_window(total, page, per_page)
     statement = select(AgreementArea).order_by(AgreementArea.name, AgreementArea.id)
     areas = list(db.session.scalars(_paged(statement, number, per_page)))
     ids = [area.id for area in areas]
@@ -276,7 +276,7 @@ def contract_page(round_id: int, page: int, per_page: int) -> Page[ContractRow]:
     """Return one page of a tender round's contracts by supplier, with status histories."""
     conditions = [Contract.tender_round_id == round_id]
     total = _count(Contract, conditions)
-    number, page_count = _page_window(total, page, per_page)
+    number, page_count = page_window(total, page, per_page)
     statement = (
         select(Contract)
         .join(Contract.supplier)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from kb.auth.models import User
+from kb.catalogue.rows import Page
+from kb.catalogue.services import page_window
 from kb.experiences.models import Experience
 from kb.extensions import db
 from kb.findings.models import Finding, FindingEvidence, FindingStatus
@@ -23,17 +25,23 @@ class FedFinding:
     applied_in: str | None
 
 
-def my_experiences(author: User) -> list[Experience]:
+def my_experiences(author: User, page: int = 1, per_page: int = 50) -> Page[Experience]:
+    """One page of the author's experiences, the most recently changed first."""
+    mine = Experience.author_id == author.id
+    total = db.session.scalar(select(func.count(Experience.id)).where(mine)) or 0
+    number, page_count = page_window(total, page, per_page)
     statement = (
         select(Experience)
-        .where(Experience.author_id == author.id)
+        .where(mine)
         .options(
             selectinload(Experience.unit).selectinload(Unit.supplier),
             selectinload(Experience.agreement_area),
         )
         .order_by(Experience.updated_at.desc(), Experience.id.desc())
+        .offset((number - 1) * per_page)
+        .limit(per_page)
     )
-    return list(db.session.scalars(statement))
+    return Page(list(db.session.scalars(statement)), number, page_count, total)
 
 
 def findings_fed_by(experience_ids: list[int], reader: User) -> dict[int, list[FedFinding]]:

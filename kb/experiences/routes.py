@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from kb.auth.access import require_role
 from kb.auth.models import Role
+from kb.catalogue.filters import page_from_args
 from kb.database import utcnow
 from kb.experiences import form_options
 from kb.experiences.forms import ExperienceForm
@@ -30,9 +41,11 @@ bp = Blueprint("experiences", __name__, url_prefix="/erfarenheter")
 @bp.route("/mina")
 @require_role(Role.CASEWORKER)
 def mine() -> str:
-    experiences = my_experiences(current_user)
-    fed = findings_fed_by([e.id for e in experiences], current_user)
-    return render_template("experiences/mine.html", experiences=experiences, fed=fed)
+    page = my_experiences(
+        current_user, page_from_args(request.args), current_app.config["PAGE_SIZE"]
+    )
+    fed = findings_fed_by([e.id for e in page.rows], current_user)
+    return render_template("experiences/mine.html", page=page, experiences=page.rows, fed=fed)
 
 
 @bp.route("/<int:experience_id>")
