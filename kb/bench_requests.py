@@ -10,13 +10,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
+from kb.benchmarks.experience_form import submitted_experience
 from kb.benchmarks.report import Figure
 from kb.demo.loader import DEMO_PASSWORD
 from kb.experiences.models import Experience, ExperienceStatus
 from kb.extensions import db
 from kb.suppliers.models import Unit
 from kb.tenders.models import Contract
-from kb.themes import Theme
 
 SAVES = 200
 PAGE_RENDERS = 60
@@ -47,26 +47,12 @@ def _form_for_a_contracted_unit(app: Flask) -> dict[str, str]:
     with app.app_context():
         contract = db.session.scalar(select(Contract).where(Contract.status == "aktivt").limit(1))
         unit = contract.units[0]
-        data = {
-            "unit_id": str(unit.id),
-            "agreement_area_id": str(contract.tender_round.agreement_area_id),
-            "contract_id": str(contract.id),
-            "placement_kind": "behandling",
-            "legal_basis": "sol",
-            "age_band": "16-17",
-            "start": "2024-01",
-            "end": "2024-08",
-            "end_reason": "planerat",
-            "goal_attainment": "3",
-            "daily_price": "4 200",
-            "would_place_again": "ja",
-            "worked_md": "Kontaktpersonen var **närvarande** och bemanningen stabil.",
-            "not_worked_md": "Skolgången kom igång sent.",
-            "advice_md": "Fråga om kvällsbemanningen.",
-            "submit_experience": "Skicka in",
-        }
-    data.update({f"rating_{theme.value}": "4" for theme in Theme})
-    return data
+        return submitted_experience(
+            unit.id,
+            contract.tender_round.agreement_area_id,
+            contract.id,
+            "Kontaktpersonen var **närvarande** och bemanningen stabil.",
+        )
 
 
 def saving_samples(app: Flask, count: int = SAVES) -> list[float]:

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from kb.themes import Theme
+from kb.benchmarks.experience_form import submitted_experience
 from tests.concurrency_client import Browser, Response, post_forms_on
 
 CONFLICT = "Lärdomen har ändrats av någon annan sedan du öppnade den"
@@ -128,26 +128,11 @@ class Person:
         form = post_forms_on(page.body)[-1]
         placement = self.rng.choice(self.world.placements)
         marker = self.marker()
+        worked = f"Samtidigt sparad {marker}. Kontaktpersonen var närvarande."
         data = form.filled(
-            {
-                "unit_id": str(placement.unit_id),
-                "agreement_area_id": str(placement.area_id),
-                "contract_id": str(placement.contract_id),
-                "placement_kind": "behandling",
-                "legal_basis": "sol",
-                "age_band": "16-17",
-                "start": "2024-01",
-                "end": "2024-08",
-                "end_reason": "planerat",
-                "goal_attainment": "3",
-                "daily_price": "4 200",
-                "would_place_again": "ja",
-                "worked_md": f"Samtidigt sparad {marker}. Kontaktpersonen var närvarande.",
-                "not_worked_md": "Skolgången kom igång sent.",
-                "advice_md": "Fråga om kvällsbemanningen.",
-                "submit_experience": "Skicka in",
-                **{f"rating_{theme}": "4" for theme in THEMES},
-            }
+            submitted_experience(
+                placement.unit_id, placement.area_id, placement.contract_id, worked
+            )
         )
         return marker, data
 
@@ -268,6 +253,3 @@ class Person:
             return None
         match = DETAIL.match(answer.redirect_path)
         return int(match.group(2)) if match and match.group(1) == section else None
-
-
-THEMES = tuple(theme.value for theme in Theme)

@@ -30,6 +30,7 @@ from urllib.parse import urlencode
 from locust import constant_throughput, task
 from locust.contrib.fasthttp import FastHttpUser
 
+from kb.benchmarks.experience_form import submitted_experience
 from kb.benchmarks.html_forms import post_forms_on
 
 WORLD = json.loads(Path(os.environ["KB_LOAD_WORLD"]).read_text(encoding="utf-8"))
@@ -139,33 +140,16 @@ class Caseworker(Person):
         if form is None:
             return
         unit_id, area_id, contract_id = _pick("placements")
-        data = form.filled(
-            {
-                "unit_id": str(unit_id),
-                "agreement_area_id": str(area_id),
-                "contract_id": str(contract_id),
-                "placement_kind": "behandling",
-                "legal_basis": "sol",
-                "age_band": "16-17",
-                "start": "2024-01",
-                "end": "2024-08",
-                "end_reason": "planerat",
-                "goal_attainment": "3",
-                "daily_price": "4 200",
-                "would_place_again": "ja",
-                "worked_md": random.choice(NARRATIVES),
-                "not_worked_md": "Skolgången kom igång sent.",
-                "advice_md": "Fråga om kvällsbemanningen.",
-                "submit_experience": "Skicka in",
-                **{f"rating_{theme}": str(random.randint(2, 5)) for theme in WORLD["themes"]},
-            }
-        )
+        values = submitted_experience(unit_id, area_id, contract_id, random.choice(NARRATIVES))
+        values |= {f"rating_{theme}": str(random.randint(2, 5)) for theme in WORLD["themes"]}
+        data = form.filled(values)
         self.post_form("/erfarenheter/ny", data, "spara erfarenhet", _saved)
 
 
-class Coordinator(Person):
-    weight = 2
-    role = "coordinator"
+class Colleague(Person):
+    """Coordinators and curators: page views and searches; each adds its action at 25."""
+
+    abstract = True
 
     @task(53)
     def page(self) -> None:
@@ -174,6 +158,11 @@ class Coordinator(Person):
     @task(22)
     def search(self) -> None:
         self.search_with_facets()
+
+
+class Coordinator(Colleague):
+    weight = 2
+    role = "coordinator"
 
     @task(25)
     def record_deviation(self) -> None:
@@ -194,17 +183,9 @@ class Coordinator(Person):
         self.post_form("/avvikelser/ny", data, "avvikelse: spara", _saved)
 
 
-class Curator(Person):
+class Curator(Colleague):
     weight = 2
     role = "curator"
-
-    @task(53)
-    def page(self) -> None:
-        self.view_page()
-
-    @task(22)
-    def search(self) -> None:
-        self.search_with_facets()
 
     @task(25)
     def edit_finding(self) -> None:
