@@ -83,9 +83,7 @@ def test_the_scaling_curve_times_the_four_requests(tmp_path: Path) -> None:
     app = bench_app(url, tmp_path, "whoosh")
     fresh_demo(app)
     grow_to(app, 400, seed=3)
-    figures = scaling.rebuild_index(app) | scaling.measure_requests(
-        app, "whoosh", tmp_path, 5, explain=False
-    )
+    figures = scaling.rebuild_index(app) | scaling.measure_requests(app, 5, explain=False)
     dispose(app)
 
     assert figures["indexed_documents"] > 400

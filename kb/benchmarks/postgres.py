@@ -21,7 +21,7 @@ REPORT_DATABASE = "kb_bench_report"
 DEFAULT_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1/postgres"
 
 
-def _admin_statement(admin_url: str, statement: str) -> None:
+def admin_statement(admin_url: str, statement: str) -> None:
     engine = create_engine(
         admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
     )
@@ -47,8 +47,8 @@ def bench_postgres(say) -> Iterator[str | None]:  # type: ignore[no-untyped-def]
         return
     admin_url = os.environ.get("KB_BENCH_POSTGRES_ADMIN_URL", DEFAULT_ADMIN_URL)
     try:
-        _admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")
-        _admin_statement(admin_url, f"CREATE DATABASE {REPORT_DATABASE}")
+        admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")
+        admin_statement(admin_url, f"CREATE DATABASE {REPORT_DATABASE}")
     except DBAPIError as error:  # no server, or not allowed to create a database
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         say(
@@ -65,5 +65,5 @@ def bench_postgres(say) -> Iterator[str | None]:  # type: ignore[no-untyped-def]
         )
     finally:
         started = time.perf_counter()
-        _admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")
+        admin_statement(admin_url, f"DROP DATABASE IF EXISTS {REPORT_DATABASE} WITH (FORCE)")
         say(f"postgres: dropped {REPORT_DATABASE} in {time.perf_counter() - started:.1f} s")

@@ -62,9 +62,7 @@ class Steps:
         return True
 
 
-def _stage(
-    steps: Steps, profile: Profile, db_name: str, app: Flask, size: int, folder: Path
-) -> None:
+def _stage(steps: Steps, profile: Profile, db_name: str, app: Flask, size: int) -> None:
     """Search and the scaling curve at every size; saving and the supplier page at base;
     insight and the load test at large."""
     report, backend = steps.report, SEARCH_BACKEND[db_name]
@@ -76,7 +74,7 @@ def _stage(
         f"{db_name}: scaling curve at {size:,}",
         lambda: scaling.record(
             report, db_name, size,
-            scaling.measure_requests(app, backend, folder, profile.scaling_requests, False),
+            scaling.measure_requests(app, profile.scaling_requests, False),
         ),
     )  # fmt: skip
     if size == profile.base:
@@ -103,8 +101,7 @@ def _load_test(steps: Steps, profile: Profile, db_name: str, app: Flask) -> None
     """The mixed load against gunicorn on this world's database and index."""
     backend, url = SEARCH_BACKEND[db_name], app.config["SQLALCHEMY_DATABASE_URI"]
     folder = Path(app.config["INSTANCE_PATH"])
-    setup = served_installation(folder, url, backend, name="bench")
-    setup.env["KB_INSTANCE_PATH"] = str(folder)
+    setup = served_installation(folder, url, backend, name="bench", KB_INSTANCE_PATH=str(folder))
     with app.app_context():
         db.session.remove()
         db.engine.dispose()  # gunicorn's workers need the SQLite file's lock to themselves
@@ -140,7 +137,7 @@ def _shared_world(steps: Steps, profile: Profile, db_name: str, url: str, folder
             )
         if not grown:
             break
-        _stage(steps, profile, db_name, app, size, folder)
+        _stage(steps, profile, db_name, app, size)
     dispose(app)
 
 

@@ -27,6 +27,7 @@ import json
 import random
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
@@ -78,7 +79,7 @@ class StatementLog:
         self.statements.append(Statement(seconds, statement, parameters))
 
 
-def _logged(app: Flask, request: callable) -> tuple[float, StatementLog]:  # type: ignore[valid-type]
+def _logged(app: Flask, request: Callable[[], object]) -> tuple[float, StatementLog]:
     log = StatementLog()
     with app.app_context():
         engine = db.engine
@@ -115,7 +116,7 @@ def _page(app: Flask, email: str, paths: list[str], count: int) -> list[float]:
     return timed_requests(request, count)
 
 
-def _sizes(app: Flask, backend: str, folder: Path) -> dict[str, float]:
+def _sizes(app: Flask) -> dict[str, float]:
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             database = db.session.scalar(text("SELECT pg_database_size(current_database())"))
@@ -127,9 +128,8 @@ def _sizes(app: Flask, backend: str, folder: Path) -> dict[str, float]:
             )
         else:
             database = Path(db.engine.url.database or "").stat().st_size
-            index = sum(
-                p.stat().st_size for p in (folder / "whoosh-index").rglob("*") if p.is_file()
-            )
+            index_folder = Path(app.config["WHOOSH_INDEX_PATH"])
+            index = sum(p.stat().st_size for p in index_folder.rglob("*") if p.is_file())
         db.session.remove()
     return {"database_mb": round(database / 2**20, 1), "index_mb": round(index / 2**20, 1)}
 
@@ -147,7 +147,7 @@ def rebuild_index(app: Flask) -> dict[str, float]:
     return {"indexed_documents": indexed, "index_docs_per_s": round(indexed / seconds, 0)}
 
 
-def measure_requests(app: Flask, backend: str, folder: Path, count: int, explain: bool) -> dict:
+def measure_requests(app: Flask, count: int, explain: bool) -> dict:
     """Time the four requests on the world as it is; return the figures at this size."""
     with app.app_context():
         area_id = busiest_area_with_chained_rounds()
@@ -186,7 +186,7 @@ def measure_requests(app: Flask, backend: str, folder: Path, count: int, explain
             ],
         }
     figures["requests"]["saving"] = _latency(saving_samples(app, count))
-    figures.update(_sizes(app, backend, folder))
+    figures.update(_sizes(app))
     return figures
 
 
@@ -266,7 +266,7 @@ def run(
             grown, grow_seconds = grow_to(app, size, seed=7 + number)
             print(f"{backend}: {size:,} experiences ({grown:,} generated in {grow_seconds:.0f} s)")
             figures = rebuild_index(app) if grown or not reuse else {}
-            figures |= measure_requests(app, backend, folder, count, explain and size == max(sizes))
+            figures |= measure_requests(app, count, explain and size == max(sizes))
             figures["generated_per_s"] = round(grown / grow_seconds, 0) if grow_seconds else None
             curve[size] = figures
             summary = ", ".join(

@@ -2,7 +2,7 @@
 
 Each unit is compared with the agreement areas it serves plus the areas its experiences were
 placed under; the supplier as a whole (key 0) with all of those areas combined. The mapping
-from comparison key to area is an SQL subquery, read once into area_pairs: additive aggregates
+from comparison key to area is read once into area_pairs: additive aggregates
 are grouped per area and summed per key in Python (an experience has one area), so each area's
 experiences are read once however many keys compare with it.
 """
@@ -31,8 +31,7 @@ class ChartSubject:
     units: tuple[tuple[int, str], ...]  # (id, name) of the units charted
     whole_supplier: bool
     area_names: tuple[str, ...]
-    area_mapping: Subquery  # (key, area_id): which areas each key is compared with
-    area_pairs: tuple[tuple[int, int], ...]  # the rows of area_mapping, read once
+    area_pairs: tuple[tuple[int, int], ...]  # (key, area_id): the areas each key is compared with
 
     @property
     def own_area_ids(self) -> list[int]:
@@ -96,7 +95,6 @@ def _subject(
         units=tuple((unit.id, unit.name) for unit in units),
         whole_supplier=whole,
         area_names=tuple(area_names),
-        area_mapping=mapping,
         area_pairs=pairs,
     )
 

@@ -21,14 +21,13 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from config import BASE_DIR
 from kb.benchmarks.installation import installation, served_installation
 from kb.benchmarks.load.run import load_test, printed
 from kb.benchmarks.load.world import read_world
-from kb.benchmarks.postgres import DEFAULT_ADMIN_URL
+from kb.benchmarks.postgres import DEFAULT_ADMIN_URL, admin_statement
 from kb.benchmarks.worlds import bench_app, dispose
 
 LOAD_DATABASE = "kb_load"
@@ -43,11 +42,9 @@ def _postgres_url(explicit: str | None, reuse: bool) -> str:
     if reuse:
         return url
     target = make_url(url)
-    admin_engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin_engine.dispose()
+    admin = target.set(database="postgres").render_as_string(hide_password=False)
+    admin_statement(admin, f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    admin_statement(admin, f'CREATE DATABASE "{target.database}"')
     return url
 
 

@@ -142,9 +142,8 @@ def load_test(
     world_file = folder / "load-world.json"
     world_file.write_text(json.dumps(world), encoding="utf-8")
     env = {**setup.env, "KB_MAX_REQUESTS": "0", "KB_WORKERS": str(workers)}
-    served_setup = Installation(setup.database_url, env, folder)
     prefix = folder / f"locust-{backend}"
-    with gunicorn(served_setup.env, folder / f"gunicorn-load-{backend}.log", workers) as served:
+    with gunicorn(env, folder / f"gunicorn-load-{backend}.log", workers) as served:
         memory = WorkerMemory(served.process.pid)
         memory.start()
         try:
